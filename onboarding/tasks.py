@@ -1,0 +1,24 @@
+"""Public-site tasks (they run in the public schema, so they are not workspace tasks)."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from tenants.selectors import public_site_url, workspace_url, workspaces_of_email
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def email_workspace_list(email: str, language: str = "") -> None:
+    """E-mail `email` the workspaces where it is an active member (or that there are none)."""
+    workspaces = workspaces_of_email(email)
+    context = {
+        "email": email,
+        "workspaces": [(workspace, workspace_url(workspace)) for workspace in workspaces],
+        "signup_url": public_site_url("/signup/"),
+    }
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string("onboarding/email/workspace_list_subject.txt", context).strip()
+        body = render_to_string("onboarding/email/workspace_list_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])

@@ -1,0 +1,99 @@
+"""The public site's signup and find-my-workspace pages, and the welcome hand-off."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from onboarding.actions import request_workspace_reminder
+from onboarding.forms import FindWorkspaceForm, SignupForm
+from onboarding.selectors import owner_of_just_created_workspace
+from tenants.actions import create_workspace, subdomain_error
+from tenants.members.handoff import consume_login_handoff, make_login_handoff
+from tenants.members.models import User
+from tenants.models import Workspace
+from tenants.selectors import workspace_host, workspace_url
+from tenants.validators import normalize_subdomain
+
+LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _redirect_into_workspace(workspace: Workspace, owner: User) -> HttpResponseRedirect:
+    token = make_login_handoff(schema_name=workspace.schema_name, user=owner)
+    path = reverse("welcome", urlconf=settings.ROOT_URLCONF, args=[token])
+    return HttpResponseRedirect(workspace_url(workspace, path))
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = create_workspace(
+                name=data["name"],
+                subdomain=data["subdomain"],
+                owner_email=data["email"],
+                owner_password=data["password"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
+        except ValidationError as error:
+            repeated = owner_of_just_created_workspace(
+                subdomain=data["subdomain"], email=data["email"], password=data["password"]
+            )
+            if repeated is not None:
+                return _redirect_into_workspace(*repeated)
+            form.add_error(None, error)
+        else:
+            return _redirect_into_workspace(created.workspace, created.owner)
+    return render(request, "onboarding/signup.html", {"form": form})
+
+
+@require_GET
+def check_subdomain(request: HttpRequest) -> HttpResponse:
+    """htmx: tell the person typing whether the address is free, before they submit."""
+    subdomain = normalize_subdomain(request.GET.get("subdomain", ""))
+    error = subdomain_error(subdomain) if subdomain else None
+    return render(
+        request,
+        "onboarding/_subdomain_status.html",
+        {"subdomain": subdomain, "host": workspace_host(subdomain), "error": error},
+    )
+
+
+def find_workspace(request: HttpRequest) -> HttpResponse:
+    form = FindWorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request_workspace_reminder(
+            email=form.cleaned_data["email"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        # The same answer whether or not the address has workspaces.
+        return render(
+            request, "onboarding/find_workspace_sent.html", {"email": form.cleaned_data["email"]}
+        )
+    return render(request, "onboarding/find_workspace.html", {"form": form})
+
+
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    """Workspace host: log in the owner who just signed up, then show the workspace."""
+    user = consume_login_handoff(token)
+    if user is None:
+        messages.error(request, _("This sign-in link has expired. Please log in."))
+        return redirect("account_login")
+    login(request, user, backend=LOGIN_BACKEND)
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=user, primary=True, verified=False).first()
+    if address is not None:
+        address.send_confirmation(request, signup=True)
+        messages.success(
+            request,
+            _("Welcome to your workspace! We have sent you an e-mail to confirm your address."),
+        )
+    return redirect("home")

@@ -1,0 +1,15 @@
+"""Settings for the pytest suite: real PostgreSQL and Redis, fast hashing, local mail."""
+
+from saas_platform.settings import *  # noqa: F403
+from saas_platform.settings import CACHES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# Each xdist worker gets its own cache prefix, so parallel tests never share keys.
+import os  # noqa: E402
+
+CACHES["default"]["KEY_PREFIX"] = f"kartoteka-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+MEDIA_ROOT = BASE_DIR / ".local" / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
+ACCOUNT_RATE_LIMITS = False

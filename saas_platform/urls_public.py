@@ -1,0 +1,19 @@
+"""URLs of the public site (the platform's own host)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from onboarding import views as onboarding_views
+from saas_platform import views
+
+admin.site.site_header = "Kartoteka operators"
+admin.site.site_title = "Kartoteka operators"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("signup/", onboarding_views.signup, name="signup"),
+    path("signup/check-subdomain/", onboarding_views.check_subdomain, name="check_subdomain"),
+    path("find-workspace/", onboarding_views.find_workspace, name="find_workspace"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

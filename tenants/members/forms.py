@@ -1,0 +1,58 @@
+"""Forms of the workspace's member and settings pages."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from tenants.members.models import Role
+from tenants.models import TIME_ZONE_CHOICES, Language
+
+
+class InviteMemberForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class ChangeRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif first:
+            try:
+                validate_password(str(first))
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Workspace name"), max_length=100)
+    default_country = forms.ChoiceField(
+        label=_("Default country"),
+        choices=lambda: list(countries),
+        help_text=_("Phone numbers without a country code are read as numbers of this country."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=Language.choices,
+        help_text=_("For e-mails and for members who have not chosen a language."),
+    )

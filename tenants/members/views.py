@@ -1,0 +1,216 @@
+"""Workspace pages: members, invitations, workspace settings, language."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenants.actions import update_workspace_settings
+from tenants.members import actions
+from tenants.members.forms import (
+    AcceptInvitationForm,
+    ChangeRoleForm,
+    InviteMemberForm,
+    WorkspaceSettingsForm,
+)
+from tenants.members.models import Invitation, User
+from tenants.members.permissions import workspace_admin_required
+from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
+
+LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You are not allowed to do this.")
+
+
+@workspace_admin_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    invite_form = InviteMemberForm(request.POST or None)
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            invitation = actions.invite_member(
+                acting_user=request.user,  # type: ignore[arg-type]
+                email=invite_form.cleaned_data["email"],
+                role=invite_form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.error_dict.items():
+                    invite_form.add_error(field if field in invite_form.fields else None,
+                                          field_errors)
+            else:
+                invite_form.add_error(None, error)
+        except PermissionDenied as error:
+            invite_form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("members")
+    return render(
+        request,
+        "members/member_list.html",
+        {
+            "members": members_for_list(),
+            "invitations": open_invitations(),
+            "invite_form": invite_form,
+            "role_choices": ChangeRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+        },
+    )
+
+
+def _member_action(request: HttpRequest, member_id: int, run) -> HttpResponse:  # type: ignore[no-untyped-def]
+    member = get_object_or_404(User, pk=member_id)
+    try:
+        run(member)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    return redirect("members")
+
+
+@require_POST
+@workspace_admin_required
+def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    form = ChangeRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown role."))
+        return redirect("members")
+
+    def run(member: User) -> None:
+        actions.change_member_role(acting_user=request.user, member=member,  # type: ignore[arg-type]
+                                   role=form.cleaned_data["role"])
+        messages.success(request, _("%(name)s is now %(role)s.") % {
+            "name": member.display_name, "role": dict(form.fields["role"].choices)[  # type: ignore[attr-defined]
+                form.cleaned_data["role"]]})
+
+    return _member_action(request, member_id, run)
+
+
+@require_POST
+@workspace_admin_required
+def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
+    def run(member: User) -> None:
+        actions.deactivate_member(acting_user=request.user, member=member)  # type: ignore[arg-type]
+        messages.success(request, _("%(name)s is deactivated and logged out everywhere. "
+                                    "Nothing they created was deleted.")
+                         % {"name": member.display_name})
+
+    return _member_action(request, member_id, run)
+
+
+@require_POST
+@workspace_admin_required
+def reactivate(request: HttpRequest, member_id: int) -> HttpResponse:
+    def run(member: User) -> None:
+        actions.reactivate_member(acting_user=request.user, member=member)  # type: ignore[arg-type]
+        messages.success(request, _("%(name)s can log in again.") % {"name": member.display_name})
+
+    return _member_action(request, member_id, run)
+
+
+@require_POST
+@workspace_admin_required
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    try:
+        actions.revoke_invitation(acting_user=request.user, invitation=invitation)  # type: ignore[arg-type]
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The invitation for %(email)s was revoked.")
+                         % {"email": invitation.email})
+    return redirect("members")
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the invitation e-mail: choose a name and password, and you are in."""
+    invitation = actions.open_invitation_for_token(token)
+    if invitation is None:
+        return render(request, "members/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        return render(request, "members/invitation_logged_in.html", {"invitation": invitation})
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = actions.accept_invitation(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, member, backend=LOGIN_BACKEND)
+            messages.success(request, _("Welcome! You have joined %(workspace)s.")
+                             % {"workspace": request.tenant.name})  # type: ignore[attr-defined]
+            return redirect("home")
+    return render(request, "members/invitation_accept.html",
+                  {"invitation": invitation, "form": form})
+
+
+@workspace_admin_required
+def workspace_settings(request: HttpRequest) -> HttpResponse:
+    workspace = request.tenant  # type: ignore[attr-defined]
+    initial = {
+        "name": workspace.name,
+        "default_country": str(workspace.default_country),
+        "time_zone": workspace.time_zone,
+        "default_language": workspace.default_language,
+    }
+    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = update_workspace_settings(
+                acting_user=request.user, workspace=workspace,  # type: ignore[arg-type]
+                values=form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changes:
+                messages.success(request, _("Settings saved."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("workspace_settings")
+    return render(request, "members/workspace_settings.html",
+                  {"form": form, "audit_entries": recent_audit_entries()})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; a logged-in member's choice is remembered."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return response
+    if request.user.is_authenticated:
+        actions.set_member_language(acting_user=request.user, language=language)  # type: ignore[arg-type]
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE, httponly=False)
+    return response
+
+
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """The member's own page: e-mail, password, two-factor authentication, language."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    return render(request, "members/account_security.html", {
+        "email_verified": EmailAddress.objects.filter(
+            user=request.user, verified=True).exists(),
+        "mfa_enabled": Authenticator.objects.filter(
+            user=request.user, type=Authenticator.Type.TOTP).exists(),
+    })

@@ -1,0 +1,64 @@
+"""Reads about workspaces: their addresses and what operators see of them."""
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from tenants.models import MemberDirectoryEntry, Workspace
+
+
+def _port_suffix() -> str:
+    return f":{settings.PLATFORM_PORT}" if settings.PLATFORM_PORT else ""
+
+
+def public_site_url(path: str = "/") -> str:
+    """Absolute URL on the public site (landing, signup, find my workspace)."""
+    return f"{settings.PLATFORM_SCHEME}://{settings.PLATFORM_DOMAIN}{_port_suffix()}{path}"
+
+
+def workspace_host(subdomain: str) -> str:
+    """The host name a workspace is served at, without port."""
+    return f"{subdomain}.{settings.PLATFORM_DOMAIN}"
+
+
+def workspace_url(workspace: Workspace, path: str = "/") -> str:
+    """Absolute URL of `path` inside `workspace`."""
+    return (
+        f"{settings.PLATFORM_SCHEME}://{workspace_host(workspace.subdomain)}{_port_suffix()}{path}"
+    )
+
+
+def customer_workspaces() -> QuerySet[Workspace]:
+    """Workspaces of businesses (not the public site, not the template)."""
+    return Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER)
+
+
+def workspaces_for_operators() -> QuerySet[Workspace]:
+    """Customer workspaces with their active member count and owner e-mail, newest first.
+
+    Reads the public member directory, so it costs one query however many schemas exist.
+    """
+    owner_email = (
+        MemberDirectoryEntry.objects.filter(
+            workspace=OuterRef("pk"), role="owner", is_active=True
+        )
+        .order_by("user_id")
+        .values("email")[:1]
+    )
+    return (
+        customer_workspaces()
+        .annotate(
+            members_count=Count("member_directory", filter=Q(member_directory__is_active=True)),
+            owner_email=Subquery(owner_email),
+        )
+        .order_by("-created_at")
+    )
+
+
+def workspaces_of_email(email: str) -> list[Workspace]:
+    """Customer workspaces where `email` is an active member (case-insensitive)."""
+    return list(
+        customer_workspaces()
+        .filter(member_directory__email__iexact=email.strip(), member_directory__is_active=True)
+        .distinct()
+        .order_by("name")
+    )
