@@ -13,3 +13,9 @@ import os  # noqa: E402
 CACHES["default"]["KEY_PREFIX"] = f"kartoteka-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MEDIA_ROOT = BASE_DIR / ".local" / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
