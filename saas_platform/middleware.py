@@ -10,7 +10,8 @@ from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from tenants.models import WorkspaceStatus
+from tenants.db import enter_public_schema
+from tenants.models import Workspace, WorkspaceStatus
 
 
 class WorkspaceMiddleware(TenantMainMiddleware):
@@ -30,10 +31,8 @@ class WorkspaceMiddleware(TenantMainMiddleware):
                           status=403)
         return None
 
-    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:  # type: ignore[override]
-        from django.db import connection
-
-        connection.set_schema_to_public()
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        enter_public_schema()
         request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         set_urlconf(request.urlconf)
         translation.activate(translation.get_language_from_request(request))
@@ -67,7 +66,7 @@ class MemberPreferencesMiddleware:
         return response
 
     @staticmethod
-    def _language_for(request: HttpRequest, workspace) -> str:  # type: ignore[no-untyped-def]
+    def _language_for(request: HttpRequest, workspace: Workspace) -> str:
         supported = {code for code, _name in settings.LANGUAGES}
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language in supported:

@@ -4,19 +4,15 @@ import logging
 from typing import Any
 
 import sentry_sdk
-from django.db import connection
 
-
-def current_schema() -> str:
-    """The schema the default connection is set to (`public` outside any workspace)."""
-    return getattr(connection, "schema_name", "public")
+from tenants.db import current_schema_name
 
 
 class WorkspaceLogFilter(logging.Filter):
     """Adds `workspace` (the schema name) to every log record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.workspace = current_schema()
+        record.workspace = current_schema_name()
         return True
 
 
@@ -26,7 +22,7 @@ _PERSONAL_REQUEST_KEYS = ("cookies", "data", "headers", "query_string", "env")
 
 def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
     """Tag the event with the workspace schema and strip personal data before it leaves."""
-    event.setdefault("tags", {})["workspace"] = current_schema()
+    event.setdefault("tags", {})["workspace"] = current_schema_name()
     event.pop("user", None)
     request = event.get("request")
     if isinstance(request, dict):

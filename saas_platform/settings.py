@@ -17,7 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
+)
 
 # The platform's own host: the public site lives here, workspaces at <subdomain>.<PLATFORM_DOMAIN>.
 PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost")

@@ -12,7 +12,7 @@ import os  # noqa: E402
 
 CACHES["default"]["KEY_PREFIX"] = f"kartoteka-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MEDIA_ROOT = BASE_DIR / ".local" / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
-ACCOUNT_RATE_LIMITS = False
+ACCOUNT_RATE_LIMITS = {}
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

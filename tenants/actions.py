@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
+from tenants.db import current_schema_name
 from tenants.members import actions as member_actions
 from tenants.members.models import AuditEntry, User
 from tenants.models import Domain, Workspace, WorkspaceStatus
@@ -37,8 +38,8 @@ def _generated_schema_name() -> str:
 
 
 def _require_public_schema() -> None:
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
-        raise RuntimeError(f"must run in the public schema, not {connection.schema_name!r}")
+    if current_schema_name() != settings.PUBLIC_SCHEMA_NAME:
+        raise RuntimeError(f"must run in the public schema, not {current_schema_name()!r}")
 
 
 def subdomain_error(subdomain: str) -> ValidationError | None:

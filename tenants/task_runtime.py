@@ -13,8 +13,10 @@ from typing import Any
 import sentry_sdk
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from tenant_schemas_celery.task import TenantTask
+
+from tenants.db import current_schema_name
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +45,9 @@ class WorkspaceTask(TenantTask):
     acks_late = True
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
-                    link_error=None, shadow=None, **options):  # type: ignore[no-untyped-def]
+                    link_error=None, shadow=None, **options):
         headers = options.get("headers") or {}
-        schema_name = headers.get("_schema_name", connection.schema_name)
+        schema_name = headers.get("_schema_name", current_schema_name())
         if not _is_workspace_schema(schema_name):
             raise WorkspaceRequiredError(
                 f"{self.name} is a workspace task; send it from inside a workspace "
@@ -55,7 +57,7 @@ class WorkspaceTask(TenantTask):
                                    **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        schema_name = connection.schema_name
+        schema_name = current_schema_name()
         if not _is_workspace_schema(schema_name):
             raise WorkspaceRequiredError(
                 f"{self.name} ran in schema {schema_name!r}; workspace tasks need a workspace."

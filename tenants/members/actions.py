@@ -16,12 +16,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenants.db import current_schema_name
 from tenants.members.models import AuditEntry, Invitation, Role, User
 from tenants.models import MemberDirectoryEntry, Workspace
 
@@ -42,7 +43,7 @@ class MemberErrorCode(StrEnum):
 
 def current_workspace() -> Workspace:
     """The workspace whose schema the connection is in."""
-    return Workspace.objects.get(schema_name=connection.schema_name)
+    return Workspace.objects.get(schema_name=current_schema_name())
 
 
 def require_workspace_admin(acting_user: User) -> None:

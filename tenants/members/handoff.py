@@ -9,8 +9,8 @@ import hashlib
 
 from django.core import signing
 from django.core.cache import cache
-from django.db import connection
 
+from tenants.db import current_schema_name
 from tenants.members.models import User
 
 _SALT = "kartoteka.members.login-handoff"
@@ -32,7 +32,7 @@ def consume_login_handoff(token: str) -> User | None:
         payload = signing.loads(token, salt=_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature:
         return None
-    if payload.get("schema") != connection.schema_name:
+    if payload.get("schema") != current_schema_name():
         return None
     used_key = f"login-handoff-used:{hashlib.sha256(token.encode()).hexdigest()}"
     if not cache.add(used_key, True, timeout=HANDOFF_MAX_AGE_SECONDS * 2):

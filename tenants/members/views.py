@@ -1,5 +1,8 @@
 """Workspace pages: members, invitations, workspace settings, language."""
 
+from collections.abc import Callable
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -19,11 +22,16 @@ from tenants.members.forms import (
     InviteMemberForm,
     WorkspaceSettingsForm,
 )
-from tenants.members.models import Invitation, User
+from tenants.members.models import Invitation, Role, User
 from tenants.members.permissions import workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _member(request: HttpRequest) -> User:
+    """The logged-in member (views using this are behind login_required)."""
+    return cast(User, request.user)
 
 
 def _error_text(error: ValidationError | PermissionDenied) -> str:
@@ -38,7 +46,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and invite_form.is_valid():
         try:
             invitation = actions.invite_member(
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=_member(request),
                 email=invite_form.cleaned_data["email"],
                 role=invite_form.cleaned_data["role"],
             )
@@ -52,7 +60,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as error:
             invite_form.add_error(None, _error_text(error))
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("members")
     return render(
         request,
@@ -61,12 +71,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "members": members_for_list(),
             "invitations": open_invitations(),
             "invite_form": invite_form,
-            "role_choices": ChangeRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+            "role_choices": Role.choices,
         },
     )
 
 
-def _member_action(request: HttpRequest, member_id: int, run) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _member_action(
+    request: HttpRequest, member_id: int, run: Callable[[User], None]
+) -> HttpResponse:
     member = get_object_or_404(User, pk=member_id)
     try:
         run(member)
@@ -84,11 +96,11 @@ def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
         return redirect("members")
 
     def run(member: User) -> None:
-        actions.change_member_role(acting_user=request.user, member=member,  # type: ignore[arg-type]
+        actions.change_member_role(acting_user=_member(request), member=member,
                                    role=form.cleaned_data["role"])
-        messages.success(request, _("%(name)s is now %(role)s.") % {
-            "name": member.display_name, "role": dict(form.fields["role"].choices)[  # type: ignore[attr-defined]
-                form.cleaned_data["role"]]})
+        role_label = Role(form.cleaned_data["role"]).label
+        messages.success(request, _("%(name)s is now %(role)s.")
+                         % {"name": member.display_name, "role": role_label})
 
     return _member_action(request, member_id, run)
 
@@ -97,7 +109,7 @@ def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
 @workspace_admin_required
 def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
     def run(member: User) -> None:
-        actions.deactivate_member(acting_user=request.user, member=member)  # type: ignore[arg-type]
+        actions.deactivate_member(acting_user=_member(request), member=member)
         messages.success(request, _("%(name)s is deactivated and logged out everywhere. "
                                     "Nothing they created was deleted.")
                          % {"name": member.display_name})
@@ -109,7 +121,7 @@ def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
 @workspace_admin_required
 def reactivate(request: HttpRequest, member_id: int) -> HttpResponse:
     def run(member: User) -> None:
-        actions.reactivate_member(acting_user=request.user, member=member)  # type: ignore[arg-type]
+        actions.reactivate_member(acting_user=_member(request), member=member)
         messages.success(request, _("%(name)s can log in again.") % {"name": member.display_name})
 
     return _member_action(request, member_id, run)
@@ -120,7 +132,7 @@ def reactivate(request: HttpRequest, member_id: int) -> HttpResponse:
 def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=invitation_id)
     try:
-        actions.revoke_invitation(acting_user=request.user, invitation=invitation)  # type: ignore[arg-type]
+        actions.revoke_invitation(acting_user=_member(request), invitation=invitation)
     except PermissionDenied as error:
         messages.error(request, _error_text(error))
     else:
@@ -168,7 +180,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changes = update_workspace_settings(
-                acting_user=request.user, workspace=workspace,  # type: ignore[arg-type]
+                acting_user=_member(request), workspace=workspace,
                 values=form.cleaned_data,
             )
         except ValidationError as error:
@@ -195,7 +207,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in {code for code, _name in settings.LANGUAGES}:
         return response
     if request.user.is_authenticated:
-        actions.set_member_language(acting_user=request.user, language=language)  # type: ignore[arg-type]
+        actions.set_member_language(acting_user=_member(request), language=language)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
                         max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
                         secure=settings.SESSION_COOKIE_SECURE, httponly=False)
