@@ -184,6 +184,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirmation keys are random and stored in the workspace's schema. allauth's default
+# HMAC key only signs the address's row id, which every workspace reuses, so a link from
+# workspace A would confirm the address with the same id in workspace B.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
@@ -202,6 +206,7 @@ MFA_RECOVERY_CODE_COUNT = 10
 
 # django-axes guards the operator console (Django admin) on the public site.
 AXES_ONLY_ADMIN_SITE = True
+AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
@@ -238,8 +243,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ---------------------------------------------------------------- Celery
 
-CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+# Celery spells a unix-socket Redis differently (redis+socket://); scripts/services.py sets both.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
