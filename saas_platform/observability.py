@@ -44,6 +44,8 @@ def init_sentry(*, dsn: str, environment: str, **options: Any) -> None:
         dsn=dsn,
         environment=environment,
         send_default_pii=False,
+        # Frame locals hold requests, members and form values (e-mails, names, phones).
+        include_local_variables=False,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=scrub_event,  # type: ignore[arg-type]
         traces_sample_rate=0.0,

@@ -1,7 +1,8 @@
 """Reads about workspaces: their addresses and what operators see of them."""
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from tenants.models import MemberDirectoryEntry, Workspace
 
@@ -44,10 +45,19 @@ def workspaces_for_operators() -> QuerySet[Workspace]:
         .order_by("user_id")
         .values("email")[:1]
     )
+    # A subquery, not Count() over a join: a later filter through member_directory
+    # (the console's search by member e-mail) would join it again and multiply the count.
+    members_count = (
+        MemberDirectoryEntry.objects.filter(workspace=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("workspace")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
         customer_workspaces()
         .annotate(
-            members_count=Count("member_directory", filter=Q(member_directory__is_active=True)),
+            members_count=Coalesce(Subquery(members_count), 0),
             owner_email=Subquery(owner_email),
         )
         .order_by("-created_at")

@@ -52,6 +52,10 @@ def require_workspace_admin(acting_user: User) -> None:
         raise PermissionDenied(_("Only owners and admins can do this."))
 
 
+def _supported_languages() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -197,9 +201,11 @@ def open_invitation_for_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def accept_invitation(*, token: str, full_name: str, password: str) -> User:
+def accept_invitation(*, token: str, full_name: str, password: str, language: str = "") -> User:
     """Turn an invitation into a member with the invited role; the e-mail counts as verified.
 
+    `language` is the one the invitee chose before joining (the language switch), or ""
+    so that the member follows the workspace's default language until they choose one.
     Raises ValidationError (code invitation_invalid) for unknown, used, revoked or
     expired links, which all look the same to the visitor.
     """
@@ -218,7 +224,8 @@ def accept_invitation(*, token: str, full_name: str, password: str) -> User:
             code=MemberErrorCode.EMAIL_TAKEN,
         )
     member = _create_member(email=invitation.email, password=password, full_name=full_name,
-                            role=invitation.role, language=translation.get_language() or "",
+                            role=invitation.role,
+                            language=language if language in _supported_languages() else "",
                             email_verified=True)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = member

@@ -155,6 +155,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
+                # Only a language the invitee picked with the switch, not the page's default.
+                language=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
             )
         except ValidationError as error:
             form.add_error(None, error)
