@@ -7,12 +7,14 @@ What it does (see README.md here):
 1. drops and creates the database `kartoteka_bench` on the server of DATABASE_URL
    (never touching the database DATABASE_URL names) and runs `manage.py release` there;
 2. times N signups over HTTP and N by the create_workspace action on the near-empty
-   database, and a few workspaces created by running every migration instead of cloning;
+   database, and a few workspaces created by running every migration instead of cloning,
+   each paired with a clone;
 3. creates workspaces through the real action (in parallel processes) until the database
-   holds --workspaces of them, printing the rate;
+   holds --workspaces of them, printing the rate, in --checkpoints stages with a couple of
+   clone/migrations pairs after each, to show how the two grow with the workspace count;
 4. times `migrate_schemas --tenant` (standard and multiprocessing executors) and the
    project's `release` with nothing to migrate across all of them;
-5. times N + N signups again at that scale;
+5. times N + N signups and the clone/migrations pairs again at that scale;
 6. prints a summary table and drops `kartoteka_bench` (unless --keep).
 
 Every measurement runs in a subprocess with DATABASE_URL pointing at the benchmark
@@ -30,6 +32,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -160,6 +163,7 @@ class Runner:
         self.environment = environment
         self.workdir = workdir
         self.results: dict[str, object] = {}
+        self.running: list[subprocess.Popen[bytes]] = []
 
     def _result_file(self, name: str) -> Path:
         return self.workdir / f"{name}.json"
@@ -167,10 +171,14 @@ class Runner:
     def start_module(self, name: str, module: str, *arguments: str) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", f"tests.benchmarks.{module}", *arguments]
         command += ["--result-file", str(self._result_file(name))]
-        return subprocess.Popen(command, cwd=ROOT, env=self.environment)
+        process = subprocess.Popen(command, cwd=ROOT, env=self.environment)
+        self.running.append(process)
+        return process
 
     def finish(self, name: str, process: subprocess.Popen[bytes]) -> dict[str, object]:
-        if process.wait() != 0:
+        process.wait()
+        self.running.remove(process)
+        if process.returncode != 0:
             raise StepFailedError(f"step {name!r} failed with exit status {process.returncode}")
         result = json.loads(self._result_file(name).read_text(encoding="utf-8"))
         self.results[name] = result
@@ -188,29 +196,39 @@ class Runner:
             raise StepFailedError(f"manage.py {' '.join(arguments)} failed")
         return time.perf_counter() - started
 
+    def stop_all(self) -> None:
+        """End the steps still running (after an interrupt), so the database can be dropped."""
+        for process in self.running:
+            process.terminate()
+        for process in self.running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.running.clear()
 
-def populate(runner: Runner, target: int, processes: int) -> dict[str, object]:
+
+def populate(runner: Runner, target: int, processes: int, schema_creation: str) -> None:
     """Create workspaces through the real action until `target` customer workspaces exist."""
     existing = _customer_workspaces(runner.environment)
     missing = target - existing
     say(f"\n== Populating: {existing} workspaces exist, creating {max(missing, 0)} more")
     if missing <= 0:
-        return {"created": 0, "elapsed": 0.0, "rate": 0.0, "processes": 0}
+        return
     processes = max(1, min(processes, missing))
     base, extra = divmod(missing, processes)
     shares = [base + (1 if i < extra else 0) for i in range(processes)]
     started = time.perf_counter()
+    tag = f"{target}-"
     running = [
         (
-            f"populate-{i}",
+            f"populate-{tag}{i}",
             runner.start_module(
-                f"populate-{i}",
+                f"populate-{tag}{i}",
                 "bench_signup",
                 "populate",
-                "--count",
-                str(share),
-                "--prefix",
-                f"p{i}",
+                *("--count", str(share), "--prefix", f"p{target}-{i}"),
+                *("--schema-creation", schema_creation),
             ),
         )
         for i, share in enumerate(shares)
@@ -222,24 +240,21 @@ def populate(runner: Runner, target: int, processes: int) -> dict[str, object]:
         seconds += result["seconds"]  # type: ignore[arg-type]
         failures += result["failures"]  # type: ignore[arg-type]
     elapsed = time.perf_counter() - started
-    rate = missing / elapsed
     say(
-        f"   created {missing} workspaces in {elapsed:.0f} s with {processes} processes: "
-        f"{rate:.2f} workspaces/s overall; each create_workspace p50 "
-        f"{percentile(seconds, 0.5):.3f} s (owner without password, so no PBKDF2)"
+        f"   created {missing} workspaces in {elapsed:.0f} s with {processes} processes "
+        f"({schema_creation}): {missing / elapsed:.2f} workspaces/s; each create_workspace "
+        f"p50 {percentile(seconds, 0.5):.3f} s (owner without password, so no PBKDF2)"
     )
     if failures:
         say(f"   {len(failures)} attempts failed and were retried; first: {failures[0]}")
-    summary = {
-        "created": missing,
-        "elapsed": elapsed,
-        "rate": rate,
-        "processes": processes,
-        "p50": percentile(seconds, 0.5),
-        "failures": failures,
-    }
-    runner.results["populate"] = summary
-    return summary
+    total = runner.results.setdefault(
+        "populate",
+        {"created": 0, "elapsed": 0.0, "processes": processes, "schema_creation": schema_creation},
+    )
+    assert isinstance(total, dict)
+    total["created"] += missing
+    total["elapsed"] += elapsed
+    total.setdefault("failures", []).extend(failures)
 
 
 def _customer_workspaces(environment: dict[str, str]) -> int:
@@ -259,6 +274,12 @@ def _load_average() -> str:
         return "?"
 
 
+def checkpoints(target: int, stages: int) -> list[int]:
+    """Workspace counts at which populating pauses for clone/migrations pairs; ends at target."""
+    stages = max(1, stages)
+    return sorted({max(1, round(target * stage / stages)) for stage in range(1, stages + 1)})
+
+
 # ---------------------------------------------------------------- summary
 
 
@@ -266,92 +287,112 @@ def _verdict(value: float, target: float) -> str:
     return "within target" if value <= target else "OVER target"
 
 
-def print_summary(results: dict[str, object], conditions: list[str]) -> None:
-    rows: list[tuple[str, str, str]] = []
-
-    for key, where in (("signups-empty", "near-empty database"), ("signups-scale", "")):
+def _signup_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    rows = []
+    for key in ("signups-empty", "signups-scale"):
         result = results.get(key)
         if not isinstance(result, dict):
             continue
-        where = where or f"with {result['workspaces_before']} workspaces"
+        where = f"{result['workspaces_before']} workspaces"
         for kind, label in (("http", "signup POST -> redirect"), ("action", "create_workspace")):
             values = result[kind]
             if not values:
                 continue
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+            cut = ", time limit hit" if result.get("stopped_early") else ""
             rows.append(
                 (
-                    f"{label}, {where} (n={len(values)})",
+                    f"{label}, {where} (n={len(values)}{cut})",
                     f"p50 {p50:.3f} s   p95 {p95:.3f} s",
                     f"p50<=1s: {_verdict(p50, SIGNUP_TARGET_P50)}; "
                     f"p95<=2s: {_verdict(p95, SIGNUP_TARGET_P95)}",
                 )
             )
+    return rows
 
-    for key in ("full-migration-empty", "full-migration-scale"):
-        full = results.get(key)
-        if not isinstance(full, dict) or not full["migrated"]:
-            continue
+
+def _scaling_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    pairs = [
+        value
+        for key, value in results.items()
+        if key.startswith("full-migration") and isinstance(value, dict) and value["migrated"]
+    ]
+    rows = []
+    for full in sorted(pairs, key=lambda value: value["workspaces_before"]):
         migrated, cloned = percentile(full["migrated"], 0.5), percentile(full["cloned"], 0.5)
         rows.append(
             (
-                f"create_workspace running every migration, {full['label']} "
+                f"workspace by every migration vs clone, {full['workspaces_before']} workspaces "
                 f"(n={len(full['migrated'])})",
-                f"p50 {migrated:.3f} s",
-                f"{migrated / cloned:.2f}x the clone made beside it (p50 {cloned:.3f} s)",
+                f"{migrated:.3f} s vs {cloned:.3f} s",
+                f"migrations take {migrated / cloned:.2f}x the clone",
             )
         )
+    return rows
 
-    populated = results.get("populate")
-    if isinstance(populated, dict) and populated.get("created"):
+
+def _migrate_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    migrate = results.get("migrate")
+    if not isinstance(migrate, dict):
+        return []
+    rows = []
+    count = migrate["workspaces"]
+    for executor in ("standard", "multiprocessing"):
+        figure = migrate[executor]
+        how = (
+            f"extrapolated from {figure['sample']} schemas ({figure['measured']:.1f} s)"
+            if figure["sample"] < migrate["schemas"]
+            else "measured"
+        )
         rows.append(
             (
-                f"populating: {populated['created']} workspaces, "
-                f"{populated['processes']} processes",
-                f"{populated['elapsed']:.0f} s, {populated['rate']:.2f}/s",
+                f"migrate_schemas --tenant --executor={executor}, {count} workspaces",
+                f"{figure['seconds']:.1f} s",
+                how,
+            )
+        )
+    release = migrate["release"]["seconds"]
+    rows.append(
+        (
+            f"manage.py release, nothing to migrate, {count} workspaces",
+            f"{release:.1f} s",
+            f"<60s: {_verdict(release, RELEASE_TARGET)}",
+        )
+    )
+    rows.append(
+        (
+            "  of which schemas_behind over every schema",
+            f"{migrate['schemas_behind_seconds']:.2f} s",
+            "in-process",
+        )
+    )
+    return rows
+
+
+def print_summary(results: dict[str, object], conditions: list[str]) -> None:
+    rows = _signup_rows(results) + _scaling_rows(results)
+    populated = results.get("populate")
+    if isinstance(populated, dict) and populated["created"]:
+        rate = populated["created"] / populated["elapsed"]
+        rows.append(
+            (
+                f"populating: {populated['created']} workspaces, {populated['processes']} "
+                f"processes, {populated['schema_creation']}",
+                f"{populated['elapsed']:.0f} s, {rate:.2f}/s",
                 "setup, not a target",
             )
         )
+    rows += _migrate_rows(results)
 
-    migrate = results.get("migrate")
-    if isinstance(migrate, dict):
-        count = migrate["workspaces"]
-        for executor in ("standard", "multiprocessing"):
-            figure = migrate[executor]
-            how = (
-                f"extrapolated from {figure['sample']} schemas ({figure['measured']:.1f} s)"
-                if figure["sample"] < migrate["schemas"]
-                else "measured"
-            )
-            rows.append(
-                (
-                    f"migrate_schemas --tenant --executor={executor}, {count} workspaces",
-                    f"{figure['seconds']:.1f} s",
-                    how,
-                )
-            )
-        release = migrate["release"]["seconds"]
-        rows.append(
-            (
-                f"manage.py release, nothing to migrate, {count} workspaces",
-                f"{release:.1f} s",
-                f"<60s: {_verdict(release, RELEASE_TARGET)}",
-            )
-        )
-        rows.append(
-            (
-                "  of which schemas_behind over every schema",
-                f"{migrate['schemas_behind_seconds']:.2f} s",
-                "in-process",
-            )
-        )
-
-    widths = [max(len(row[i]) for row in rows) for i in range(3)] if rows else [0, 0, 0]
     say("\n" + "=" * 30 + " Summary " + "=" * 30)
     for line in conditions:
         say(line)
+    if not rows:
+        say("no figures")
+        return
     say("")
     header = ("figure", "value", "note")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     say("  ".join(text.ljust(width) for text, width in zip(header, widths, strict=True)))
     say("  ".join("-" * width for width in widths))
     for row in rows:
@@ -377,21 +418,41 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="signups per kind (HTTP, action) in each measurement (50)",
     )
     parser.add_argument(
-        "--full-migration-samples",
-        type=int,
-        default=5,
-        help="workspaces created by running every migration, each paired "
-        "with a clone, near-empty and at scale (5)",
+        "--signup-time-limit",
+        type=float,
+        default=600.0,
+        help="seconds after which a signup measurement stops and reports what it has (600)",
     )
     parser.add_argument(
-        "--processes", type=int, default=2, help="parallel processes that create the workspaces (2)"
+        "--full-migration-samples",
+        type=int,
+        default=3,
+        help="workspaces created by running every migration, each paired with a clone, "
+        "near-empty and at scale (3; 2 at the intermediate checkpoints)",
+    )
+    parser.add_argument(
+        "--checkpoints",
+        type=int,
+        default=4,
+        help="stages of populating, with clone/migrations pairs between them (4)",
+    )
+    parser.add_argument(
+        "--populate-with",
+        choices=["migrations", "clone"],
+        default="migrations",
+        help="how populating creates the schemas: running the migrations, or the project's "
+        "clone, whose cost grows with every schema, so that 1,000 clones take hours "
+        "here (migrations)",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="processes that create the workspaces (2)"
     )
     parser.add_argument(
         "--migrate-sample",
         type=int,
         default=0,
-        help="time plain migrate_schemas on this many schemas and extrapolate "
-        "linearly (0: all of them)",
+        help="time plain migrate_schemas on this many schemas and extrapolate linearly "
+        "(0: all of them)",
     )
     parser.add_argument(
         "--database",
@@ -408,6 +469,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
+def _raise_system_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     server_url = _configured("DATABASE_URL")
@@ -418,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return _run_under_embedded_services()
 
+    # `kill` (SIGTERM) and a closed terminal clean up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_system_exit)
+    signal.signal(signal.SIGHUP, _raise_system_exit)
     started = time.perf_counter()
     bench_url = _with_database(server_url, arguments.database)
     try:
@@ -450,16 +518,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     runner = Runner(environment, workdir)
 
-    def full_migration(name: str, label: str) -> None:
-        if arguments.full_migration_samples > 0:
+    def signups(name: str, label: str) -> None:
+        runner.module(
+            name,
+            "bench_signup",
+            "signups",
+            *("--count", str(arguments.signups), "--label", label),
+            *("--time-limit", str(arguments.signup_time_limit)),
+        )
+
+    def full_migration(name: str, label: str, count: int) -> None:
+        if count > 0:
             runner.module(
-                name,
-                "bench_signup",
-                "full-migration",
-                "--label",
-                label,
-                "--count",
-                str(arguments.full_migration_samples),
+                name, "bench_signup", "full-migration", "--label", label, "--count", str(count)
             )
 
     status = 0
@@ -467,34 +538,31 @@ def main(argv: list[str] | None = None) -> int:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
 
-        runner.module(
-            "signups-empty",
-            "bench_signup",
-            "signups",
-            "--count",
-            str(arguments.signups),
-            "--label",
-            "near-empty database",
-        )
-        full_migration("full-migration-empty", "near-empty database")
-        populate(runner, arguments.workspaces, arguments.processes)
-        migrate_arguments = ["--sample", str(arguments.migrate_sample)]
-        runner.module("migrate", "bench_migrate", *migrate_arguments)
+        signups("signups-empty", "near-empty database")
+        full_migration("full-migration-empty", "near-empty", arguments.full_migration_samples)
+        stages = checkpoints(arguments.workspaces, arguments.checkpoints)
+        for target in stages:
+            populate(runner, target, arguments.processes, arguments.populate_with)
+            if target != stages[-1]:
+                full_migration(
+                    f"full-migration-{target}",
+                    f"checkpoint {target}",
+                    min(2, arguments.full_migration_samples),
+                )
+        runner.module("migrate", "bench_migrate", "--sample", str(arguments.migrate_sample))
         workspaces = _customer_workspaces(environment)
-        runner.module(
-            "signups-scale",
-            "bench_signup",
-            "signups",
-            "--count",
-            str(arguments.signups),
-            "--label",
-            f"with {workspaces} workspaces",
+        signups("signups-scale", f"with {workspaces} workspaces")
+        full_migration(
+            "full-migration-scale", f"with {workspaces}", arguments.full_migration_samples
         )
-        full_migration("full-migration-scale", f"with {workspaces} workspaces")
     except StepFailedError as error:
         say(f"\nBENCHMARK STEP FAILED: {error}")
         status = 1
+    except (KeyboardInterrupt, SystemExit):
+        say("\nInterrupted: stopping the steps and cleaning up.")
+        status = 130
     finally:
+        runner.stop_all()
         conditions.append(f"load average at end: {_load_average()}")
         conditions.append(
             f"run: --workspaces {arguments.workspaces} --signups {arguments.signups}, "
@@ -505,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
             result = runner.results.get(key)
             if isinstance(result, dict) and result["failures"]:
                 say(f"{key}: {len(result['failures'])} signups FAILED (see above)")
-                status = 1
+                status = status or 1
         if arguments.json:
             Path(arguments.json).write_text(
                 json.dumps({"conditions": conditions, **runner.results}, indent=1),

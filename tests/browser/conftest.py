@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts"
+_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -35,9 +36,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = yield
     item.stash.setdefault(_reports_key, {})[report.when] = report
     return report
-
-
-_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.fixture

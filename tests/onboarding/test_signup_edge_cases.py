@@ -221,7 +221,9 @@ def _post_signups_at_once(forms: list[dict[str, str]]) -> list:  # type: ignore[
     def post(index: int, data: dict[str, str]) -> None:
         try:
             start.wait(timeout=10)
-            responses[index] = Client(HTTP_HOST="localhost").post("/signup/", data)
+            responses[index] = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en").post(
+                "/signup/", data
+            )
         except BaseException as error:
             failures.append(error)
         finally:
