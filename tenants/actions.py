@@ -131,7 +131,8 @@ def create_workspace(
             email=owner_email,
             password=owner_password,
             full_name=owner_full_name,
-            language=language,
+            # Empty: the owner follows the workspace's default language until they choose.
+            language="",
         )
     return NewWorkspace(
         workspace=workspace, owner=owner, seconds=time.perf_counter() - started

@@ -52,6 +52,27 @@ def test_session_of_workspace_a_does_not_log_in_on_workspace_b(workspace, other_
     assert workspace.owner.email not in members_page.content.decode()
 
 
+def test_password_of_workspace_a_does_not_log_in_on_workspace_b(workspace, other_workspace):
+    # Given: the same person is a member of both, with a different password in each.
+    add_member(workspace, email="alice@example.com", password="alice-password-in-acme")
+    add_member(other_workspace, email="alice@example.com", password="alice-password-in-globex")
+    browser_b = Client(HTTP_HOST=host_of(other_workspace))
+
+    # When: she types A's password on B's login form.
+    refused = browser_b.post(
+        "/accounts/login/", {"login": "alice@example.com", "password": "alice-password-in-acme"}
+    )
+
+    # Then: B does not log her in; B's own password does.
+    assert refused.status_code == 200
+    assert not browser_b.get("/").wsgi_request.user.is_authenticated
+    accepted = browser_b.post(
+        "/accounts/login/", {"login": "alice@example.com", "password": "alice-password-in-globex"}
+    )
+    assert accepted.status_code == 302
+    assert browser_b.get("/").wsgi_request.user.email == "alice@example.com"
+
+
 def test_member_id_of_workspace_a_is_not_found_on_workspace_b(workspace, other_workspace):
     # Given: A has members with ids B has never used.
     add_member(workspace, email="alice@acme.example.com")

@@ -84,7 +84,10 @@ def _member_action(
         run(member)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
-    return redirect("members")
+    acting_user = _member(request)
+    acting_user.refresh_from_db(fields=["role"])
+    # An admin who just made themselves a plain member may no longer see the members page.
+    return redirect("members" if acting_user.is_workspace_admin else "home")
 
 
 @require_POST

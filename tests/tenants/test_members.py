@@ -402,3 +402,18 @@ def test_members_page_query_count_does_not_grow_with_members(
     assert response.status_code == 200
     assert len(response.context["members"]) == 9
     assert len(response.context["invitations"]) == 5
+
+
+def test_admin_who_demotes_themselves_lands_on_home_not_a_403(workspace):
+    admin = add_member(workspace, email="admin@acme.example.com", role="admin")
+    client = Client(HTTP_HOST=host_of(workspace))
+    with schema_context(workspace.workspace.schema_name):
+        client.force_login(admin, backend="allauth.account.auth_backends.AuthenticationBackend")
+
+    response = client.post(f"/settings/members/{admin.pk}/role/", {"role": "member"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    with schema_context(workspace.workspace.schema_name):
+        admin.refresh_from_db()
+        assert admin.role == "member"
