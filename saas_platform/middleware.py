@@ -27,8 +27,7 @@ class WorkspaceMiddleware(TenantMainMiddleware):
         workspace = request.tenant  # type: ignore[attr-defined]
         if workspace.status == WorkspaceStatus.SUSPENDED:
             translation.activate(workspace.default_language)
-            return render(request, "workspace_suspended.html", {"suspended": workspace},
-                          status=403)
+            return render(request, "workspace_suspended.html", {"suspended": workspace}, status=403)
         return None
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:

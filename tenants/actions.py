@@ -134,9 +134,7 @@ def create_workspace(
             # Empty: the owner follows the workspace's default language until they choose.
             language="",
         )
-    return NewWorkspace(
-        workspace=workspace, owner=owner, seconds=time.perf_counter() - started
-    )
+    return NewWorkspace(workspace=workspace, owner=owner, seconds=time.perf_counter() - started)
 
 
 @transaction.atomic

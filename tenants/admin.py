@@ -17,8 +17,15 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "subdomain", "member_directory__email")
     ordering = ("-created_at",)
     readonly_fields = (
-        "name", "subdomain", "schema_name", "status", "default_country", "time_zone",
-        "default_language", "created_at", "address",
+        "name",
+        "subdomain",
+        "schema_name",
+        "status",
+        "default_country",
+        "time_zone",
+        "default_language",
+        "created_at",
+        "address",
     )
     exclude = ("kind",)
     actions = ("suspend", "restore")
@@ -49,8 +56,9 @@ class WorkspaceAdmin(admin.ModelAdmin):
         for workspace in queryset:
             set_workspace_status(acting_operator=request.user, workspace=workspace, status=status)  # type: ignore[arg-type]
             self.log_change(request, workspace, f"status -> {status}")
-        self.message_user(request, _("Updated %(count)d workspaces.") % {"count": len(queryset)},
-                          messages.SUCCESS)
+        self.message_user(
+            request, _("Updated %(count)d workspaces.") % {"count": len(queryset)}, messages.SUCCESS
+        )
 
     @admin.action(description=_("Suspend selected workspaces"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[Workspace]) -> None:

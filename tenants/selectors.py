@@ -39,9 +39,7 @@ def workspaces_for_operators() -> QuerySet[Workspace]:
     Reads the public member directory, so it costs one query however many schemas exist.
     """
     owner_email = (
-        MemberDirectoryEntry.objects.filter(
-            workspace=OuterRef("pk"), role="owner", is_active=True
-        )
+        MemberDirectoryEntry.objects.filter(workspace=OuterRef("pk"), role="owner", is_active=True)
         .order_by("user_id")
         .values("email")[:1]
     )

@@ -44,8 +44,17 @@ class WorkspaceTask(TenantTask):
     max_retries = 5
     acks_late = True
 
-    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
-                    link_error=None, shadow=None, **options):
+    def apply_async(
+        self,
+        args=None,
+        kwargs=None,
+        task_id=None,
+        producer=None,
+        link=None,
+        link_error=None,
+        shadow=None,
+        **options,
+    ):
         headers = options.get("headers") or {}
         schema_name = headers.get("_schema_name", current_schema_name())
         if not _is_workspace_schema(schema_name):
@@ -53,8 +62,9 @@ class WorkspaceTask(TenantTask):
                 f"{self.name} is a workspace task; send it from inside a workspace "
                 f"(schema_context), not from {schema_name!r}."
             )
-        return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow,
-                                   **options)
+        return super().apply_async(
+            args, kwargs, task_id, producer, link, link_error, shadow, **options
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         schema_name = current_schema_name()

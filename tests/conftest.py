@@ -48,9 +48,14 @@ WorkspaceFactory = Callable[..., NewWorkspace]
 def make_workspace(platform) -> WorkspaceFactory:  # type: ignore[no-untyped-def]
     """Create a workspace through the signup action; returns the NewWorkspace."""
 
-    def make(subdomain: str | None = None, *, name: str | None = None,
-             owner_email: str | None = None, password: str = PASSWORD,
-             language: str = "en") -> NewWorkspace:
+    def make(
+        subdomain: str | None = None,
+        *,
+        name: str | None = None,
+        owner_email: str | None = None,
+        password: str = PASSWORD,
+        language: str = "en",
+    ) -> NewWorkspace:
         number = next(_sequence)
         subdomain = subdomain or f"team{number}"
         connection.set_schema_to_public()
@@ -89,12 +94,13 @@ def owner_client(workspace) -> Client:  # type: ignore[no-untyped-def]
     """A browser logged in as the owner of `workspace`, on its host."""
     client = Client(HTTP_HOST=host_of(workspace))
     with schema_context(workspace.workspace.schema_name):
-        client.force_login(workspace.owner, backend="allauth.account.auth_backends.AuthenticationBackend")
+        client.force_login(
+            workspace.owner, backend="allauth.account.auth_backends.AuthenticationBackend"
+        )
     return client
 
 
-def add_member(new: NewWorkspace, *, email: str, role: str = "member",
-               password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def add_member(new: NewWorkspace, *, email: str, role: str = "member", password: str = PASSWORD):  # type: ignore[no-untyped-def]
     """Invite and accept through the real actions; returns the member (in the workspace)."""
     from django.test import TestCase
 
@@ -104,8 +110,9 @@ def add_member(new: NewWorkspace, *, email: str, role: str = "member",
         with TestCase.captureOnCommitCallbacks(execute=True):
             invitation = actions.invite_member(acting_user=new.owner, email=email, role=role)
         token = _token_for(invitation)
-        return actions.accept_invitation(token=token, full_name=email.split("@")[0],
-                                         password=password)
+        return actions.accept_invitation(
+            token=token, full_name=email.split("@")[0], password=password
+        )
 
 
 def _token_for(invitation) -> str:  # type: ignore[no-untyped-def]

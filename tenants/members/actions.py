@@ -90,8 +90,15 @@ def _active_owner_count() -> int:
     return User.objects.filter(role=Role.OWNER, is_active=True).count()
 
 
-def _create_member(*, email: str, password: str | None, full_name: str, role: str,
-                   language: str, email_verified: bool) -> User:
+def _create_member(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str,
+    role: str,
+    language: str,
+    email_verified: bool,
+) -> User:
     user = User(email=email, full_name=full_name.strip(), role=role, language=language)
     if password is None:
         user.set_unusable_password()
@@ -105,18 +112,31 @@ def _create_member(*, email: str, password: str | None, full_name: str, role: st
 
 
 @transaction.atomic
-def create_first_owner(*, workspace: Workspace, email: str, password: str | None,
-                       full_name: str = "", language: str = "") -> User:
+def create_first_owner(
+    *,
+    workspace: Workspace,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    language: str = "",
+) -> User:
     """Create the owner of a brand-new workspace (called by provisioning, inside it).
 
     The e-mail starts unverified; the welcome page sends the verification e-mail.
     """
     email = _normalized_email(email)
     _validate_email(email)
-    owner = _create_member(email=email, password=password, full_name=full_name,
-                           role=Role.OWNER, language=language, email_verified=False)
-    AuditEntry.objects.create(actor=owner, action=AuditEntry.Action.WORKSPACE_CREATED,
-                              target=workspace.name)
+    owner = _create_member(
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=Role.OWNER,
+        language=language,
+        email_verified=False,
+    )
+    AuditEntry.objects.create(
+        actor=owner, action=AuditEntry.Action.WORKSPACE_CREATED, target=workspace.name
+    )
     return owner
 
 
@@ -159,8 +179,10 @@ def invite_member(*, acting_user: User, email: str, role: str) -> Invitation:
                 code=MemberErrorCode.ALREADY_MEMBER,
             )
         raise ValidationError(
-            {"email": _("%(email)s is a deactivated member: reactivate them instead.")
-             % {"email": email}},
+            {
+                "email": _("%(email)s is a deactivated member: reactivate them instead.")
+                % {"email": email}
+            },
             code=MemberErrorCode.DEACTIVATED_MEMBER,
         )
     Invitation.objects.filter(
@@ -174,8 +196,12 @@ def invite_member(*, acting_user: User, email: str, role: str) -> Invitation:
         invited_by=acting_user,
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
-    AuditEntry.objects.create(actor=acting_user, action=AuditEntry.Action.MEMBER_INVITED,
-                              target=email, changes={"role": [None, role]})
+    AuditEntry.objects.create(
+        actor=acting_user,
+        action=AuditEntry.Action.MEMBER_INVITED,
+        target=email,
+        changes={"role": [None, role]},
+    )
     transaction.on_commit(lambda: _send_invitation_email(invitation, token, acting_user))
     return invitation
 
@@ -188,8 +214,9 @@ def revoke_invitation(*, acting_user: User, invitation: Invitation) -> None:
         return
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    AuditEntry.objects.create(actor=acting_user, action=AuditEntry.Action.INVITATION_REVOKED,
-                              target=invitation.email)
+    AuditEntry.objects.create(
+        actor=acting_user, action=AuditEntry.Action.INVITATION_REVOKED, target=invitation.email
+    )
 
 
 def open_invitation_for_token(token: str) -> Invitation | None:
@@ -223,15 +250,23 @@ def accept_invitation(*, token: str, full_name: str, password: str, language: st
             % {"email": invitation.email},
             code=MemberErrorCode.EMAIL_TAKEN,
         )
-    member = _create_member(email=invitation.email, password=password, full_name=full_name,
-                            role=invitation.role,
-                            language=language if language in _supported_languages() else "",
-                            email_verified=True)
+    member = _create_member(
+        email=invitation.email,
+        password=password,
+        full_name=full_name,
+        role=invitation.role,
+        language=language if language in _supported_languages() else "",
+        email_verified=True,
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = member
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    AuditEntry.objects.create(actor=member, action=AuditEntry.Action.MEMBER_JOINED,
-                              target=member.email, changes={"role": [None, member.role]})
+    AuditEntry.objects.create(
+        actor=member,
+        action=AuditEntry.Action.MEMBER_JOINED,
+        target=member.email,
+        changes={"role": [None, member.role]},
+    )
     return member
 
 
@@ -268,8 +303,12 @@ def change_member_role(*, acting_user: User, member: User, role: str) -> User:
     member.role = role
     member.save(update_fields=["role"])
     _sync_directory(member)
-    AuditEntry.objects.create(actor=acting_user, action=AuditEntry.Action.ROLE_CHANGED,
-                              target=member.email, changes={"role": [old_role, role]})
+    AuditEntry.objects.create(
+        actor=acting_user,
+        action=AuditEntry.Action.ROLE_CHANGED,
+        target=member.email,
+        changes={"role": [old_role, role]},
+    )
     return member
 
 
@@ -296,8 +335,9 @@ def deactivate_member(*, acting_user: User, member: User) -> User:
     if not member.is_active:
         return member
     if member.pk == acting_user.pk:
-        raise ValidationError(_("You cannot deactivate yourself."),
-                              code=MemberErrorCode.SELF_DEACTIVATION)
+        raise ValidationError(
+            _("You cannot deactivate yourself."), code=MemberErrorCode.SELF_DEACTIVATION
+        )
     _guard_owner_change(acting_user, member)
     _guard_last_owner(member)
     member.is_active = False
@@ -305,8 +345,9 @@ def deactivate_member(*, acting_user: User, member: User) -> User:
     member.save(update_fields=["is_active", "deactivated_at"])
     _end_sessions_of(member)
     _sync_directory(member)
-    AuditEntry.objects.create(actor=acting_user, action=AuditEntry.Action.MEMBER_DEACTIVATED,
-                              target=member.email)
+    AuditEntry.objects.create(
+        actor=acting_user, action=AuditEntry.Action.MEMBER_DEACTIVATED, target=member.email
+    )
     return member
 
 
@@ -322,8 +363,9 @@ def reactivate_member(*, acting_user: User, member: User) -> User:
     member.deactivated_at = None
     member.save(update_fields=["is_active", "deactivated_at"])
     _sync_directory(member)
-    AuditEntry.objects.create(actor=acting_user, action=AuditEntry.Action.MEMBER_REACTIVATED,
-                              target=member.email)
+    AuditEntry.objects.create(
+        actor=acting_user, action=AuditEntry.Action.MEMBER_REACTIVATED, target=member.email
+    )
     return member
 
 

@@ -22,11 +22,13 @@ class ChangeRoleForm(forms.Form):
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password (again)"), strip=False,
+        label=_("Password (again)"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -82,9 +82,7 @@ class Invitation(models.Model):
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="invitations_sent"
-    )
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

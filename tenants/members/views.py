@@ -25,8 +25,14 @@ from tenants.members.forms import (
 from tenants.members.models import Invitation, Role, User
 from tenants.members.permissions import workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
+from tenants.models import Workspace
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _workspace(request: HttpRequest) -> Workspace:
+    """The workspace of the request's host (set by WorkspaceMiddleware)."""
+    return cast(Workspace, request.tenant)  # type: ignore[attr-defined]
 
 
 def _member(request: HttpRequest) -> User:
@@ -53,8 +59,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, field_errors in error.error_dict.items():
-                    invite_form.add_error(field if field in invite_form.fields else None,
-                                          field_errors)
+                    invite_form.add_error(
+                        field if field in invite_form.fields else None, field_errors
+                    )
             else:
                 invite_form.add_error(None, error)
         except PermissionDenied as error:
@@ -99,11 +106,14 @@ def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
         return redirect("members")
 
     def run(member: User) -> None:
-        actions.change_member_role(acting_user=_member(request), member=member,
-                                   role=form.cleaned_data["role"])
+        actions.change_member_role(
+            acting_user=_member(request), member=member, role=form.cleaned_data["role"]
+        )
         role_label = Role(form.cleaned_data["role"]).label
-        messages.success(request, _("%(name)s is now %(role)s.")
-                         % {"name": member.display_name, "role": role_label})
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.") % {"name": member.display_name, "role": role_label},
+        )
 
     return _member_action(request, member_id, run)
 
@@ -113,9 +123,14 @@ def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
 def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
     def run(member: User) -> None:
         actions.deactivate_member(acting_user=_member(request), member=member)
-        messages.success(request, _("%(name)s is deactivated and logged out everywhere. "
-                                    "Nothing they created was deleted.")
-                         % {"name": member.display_name})
+        messages.success(
+            request,
+            _(
+                "%(name)s is deactivated and logged out everywhere. "
+                "Nothing they created was deleted."
+            )
+            % {"name": member.display_name},
+        )
 
     return _member_action(request, member_id, run)
 
@@ -139,8 +154,9 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     except PermissionDenied as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("The invitation for %(email)s was revoked.")
-                         % {"email": invitation.email})
+        messages.success(
+            request, _("The invitation for %(email)s was revoked.") % {"email": invitation.email}
+        )
     return redirect("members")
 
 
@@ -165,16 +181,20 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             login(request, member, backend=LOGIN_BACKEND)
-            messages.success(request, _("Welcome! You have joined %(workspace)s.")
-                             % {"workspace": request.tenant.name})  # type: ignore[attr-defined]
+            messages.success(
+                request,
+                _("Welcome! You have joined %(workspace)s.")
+                % {"workspace": _workspace(request).name},
+            )
             return redirect("home")
-    return render(request, "members/invitation_accept.html",
-                  {"invitation": invitation, "form": form})
+    return render(
+        request, "members/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
 
 
 @workspace_admin_required
 def workspace_settings(request: HttpRequest) -> HttpResponse:
-    workspace = request.tenant  # type: ignore[attr-defined]
+    workspace = _workspace(request)
     initial = {
         "name": workspace.name,
         "default_country": str(workspace.default_country),
@@ -185,7 +205,8 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changes = update_workspace_settings(
-                acting_user=_member(request), workspace=workspace,
+                acting_user=_member(request),
+                workspace=workspace,
                 values=form.cleaned_data,
             )
         except ValidationError as error:
@@ -196,8 +217,11 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect("workspace_settings")
-    return render(request, "members/workspace_settings.html",
-                  {"form": form, "audit_entries": recent_audit_entries()})
+    return render(
+        request,
+        "members/workspace_settings.html",
+        {"form": form, "audit_entries": recent_audit_entries()},
+    )
 
 
 @require_POST
@@ -205,17 +229,23 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a logged-in member's choice is remembered."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language not in {code for code, _name in settings.LANGUAGES}:
         return response
     if request.user.is_authenticated:
         actions.set_member_language(acting_user=_member(request), language=language)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
-                        max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE, httponly=False)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=False,
+    )
     return response
 
 
@@ -225,9 +255,15 @@ def account_security(request: HttpRequest) -> HttpResponse:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
-    return render(request, "members/account_security.html", {
-        "email_verified": EmailAddress.objects.filter(
-            user=request.user, verified=True).exists(),
-        "mfa_enabled": Authenticator.objects.filter(
-            user=request.user, type=Authenticator.Type.TOTP).exists(),
-    })
+    return render(
+        request,
+        "members/account_security.html",
+        {
+            "email_verified": EmailAddress.objects.filter(
+                user=request.user, verified=True
+            ).exists(),
+            "mfa_enabled": Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP
+            ).exists(),
+        },
+    )

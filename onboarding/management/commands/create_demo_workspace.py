@@ -24,8 +24,11 @@ class Command(BaseCommand):
         workspace = Workspace.objects.filter(subdomain=DEMO_SUBDOMAIN).first()
         if workspace is None:
             workspace = create_workspace(
-                name="Demo", subdomain=DEMO_SUBDOMAIN, owner_email=DEMO_OWNER_EMAIL,
-                owner_password=password, language="ru",
+                name="Demo",
+                subdomain=DEMO_SUBDOMAIN,
+                owner_email=DEMO_OWNER_EMAIL,
+                owner_password=password,
+                language="ru",
             ).workspace
         if not User.objects.filter(email__iexact=OPERATOR_EMAIL).exists():
             User.objects.create_superuser(OPERATOR_EMAIL, password)

@@ -16,8 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--subdomain", required=True)
         parser.add_argument("--owner-email", required=True)
-        parser.add_argument("--owner-password", default=None,
-                            help="Without it the owner sets a password by 'forgot password'.")
+        parser.add_argument(
+            "--owner-password",
+            default=None,
+            help="Without it the owner sets a password by 'forgot password'.",
+        )
         parser.add_argument("--language", default="ru", choices=["ru", "uk", "en"])
         parser.add_argument("--json", action="store_true", dest="as_json")
 

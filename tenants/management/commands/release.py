@@ -26,20 +26,34 @@ class Command(BaseCommand):
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         ensure_platform_rows()
         # The template first: signups during the release clone an up-to-date schema.
-        call_command("migrate_schemas", schema_name=settings.TENANT_BASE_SCHEMA,
-                     interactive=False, verbosity=verbosity)
+        call_command(
+            "migrate_schemas",
+            schema_name=settings.TENANT_BASE_SCHEMA,
+            interactive=False,
+            verbosity=verbosity,
+        )
         workspaces = list(
-            Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER)
-            .values_list("schema_name", flat=True)
+            Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER).values_list(
+                "schema_name", flat=True
+            )
         )
         behind = schemas_behind(workspaces)
         if len(behind) >= PARALLEL_FROM:
-            call_command("migrate_schemas", tenant=True, executor="multiprocessing",
-                         interactive=False, verbosity=verbosity)
+            call_command(
+                "migrate_schemas",
+                tenant=True,
+                executor="multiprocessing",
+                interactive=False,
+                verbosity=verbosity,
+            )
         else:
             for schema_name in behind:
-                call_command("migrate_schemas", schema_name=schema_name, interactive=False,
-                             verbosity=verbosity)
+                call_command(
+                    "migrate_schemas",
+                    schema_name=schema_name,
+                    interactive=False,
+                    verbosity=verbosity,
+                )
         self.stdout.write(
             f"release: {len(workspaces)} workspaces, {len(behind)} migrated, "
             f"{time.perf_counter() - started:.1f}s"
