@@ -76,7 +76,7 @@ def test_visitor_language_choice_sets_cookie_and_translates_login_page(workspace
     login_page = visitor.get("/accounts/login/")
     assert _html_lang(login_page) == language
     assert SIGN_IN[language] in login_page.content.decode()
-    assert _stored_language(workspace) == "en"
+    assert _stored_language(workspace) == ""  # the owner has not chosen
 
 
 def test_without_a_choice_pages_use_workspace_default_language(make_workspace):
@@ -94,7 +94,7 @@ def test_unknown_language_is_ignored(workspace, owner_client):
 
     assert response.status_code == 302
     assert COOKIE not in response.cookies
-    assert _stored_language(workspace) == "en"
+    assert _stored_language(workspace) == ""  # the owner has not chosen
     assert _html_lang(owner_client.get("/account/")) == "en"
 
 
@@ -111,7 +111,7 @@ def test_language_switch_accepts_only_post(workspace, owner_client):
     response = owner_client.get("/settings/language/", {"language": "uk"})
 
     assert response.status_code == 405
-    assert _stored_language(workspace) == "en"
+    assert _stored_language(workspace) == ""  # the owner has not chosen
 
 
 def _invite_and_accept(workspace, owner_client, capture, *, chosen: str | None = None) -> Client:  # type: ignore[no-untyped-def]
