@@ -8,7 +8,7 @@ the test's transaction, so it vanishes on rollback: no per-test migrations, no
 leftovers.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import count
 
 import pytest
@@ -123,3 +123,16 @@ def _token_for(invitation) -> str:  # type: ignore[no-untyped-def]
         if invitation.email in message.to:
             return message.body.split("/invite/")[1].split("/")[0]
     raise AssertionError(f"no invitation e-mail to {invitation.email}")
+
+
+def drop_workspace_schemas(schema_names: Iterable[str]) -> None:
+    """Drop schemas a committing (transactional) test cloned; never the template."""
+    from django.conf import settings
+    from psycopg import sql
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        for schema_name in sorted(set(schema_names) - {settings.TENANT_BASE_SCHEMA}):
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema_name))
+            )

@@ -6,15 +6,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from celery.result import EagerResult
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
-from psycopg import sql
 
 from tenants.members import actions as member_actions
 from tenants.members.handoff import make_login_handoff
 from tenants.members.models import Role, User
-from tests.conftest import PASSWORD, add_member, host_of
+from tests.conftest import PASSWORD, add_member, drop_workspace_schemas, host_of
 from tests.cross_workspace import (
     link_path_in_mail,
     logged_in_client,
@@ -224,14 +222,7 @@ def committed_workspaces(transactional_db, make_workspace) -> Iterator[tuple]:
     add_member(acme, email="alice@acme.example.com")
     add_member(globex, email="carol@globex.example.com")
     yield acme, globex
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        for new in (acme, globex):
-            cursor.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                    sql.Identifier(new.workspace.schema_name)
-                )
-            )
+    drop_workspace_schemas(new.workspace.schema_name for new in (acme, globex))
 
 
 @pytest.fixture

@@ -16,14 +16,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import schema_context
-from psycopg import sql
 
 from tenants.actions import create_workspace, ensure_platform_rows
 from tenants.members import actions as member_actions
 from tenants.members.handoff import make_login_handoff
 from tenants.members.models import Invitation, Role, User
 from tenants.models import Workspace
-from tests.conftest import PASSWORD, host_of
+from tests.conftest import PASSWORD, drop_workspace_schemas, host_of
 from tests.cross_workspace import link_path_in_mail, logged_in_through_form, with_session_of
 from tests.isolation_registry import ISOLATION_CHECKS, CrossWorkspaceSample, Outcome
 
@@ -93,14 +92,7 @@ def acme_and_globex(django_db_setup, django_db_blocker) -> Iterator[tuple]:  # t
             sample, browser_a = _sample_from_acme(acme)
             yield acme, globex, sample, browser_a
         finally:
-            connection.set_schema_to_public()
-            with connection.cursor() as cursor:
-                for new in (acme, globex):
-                    cursor.execute(
-                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                            sql.Identifier(new.workspace.schema_name)
-                        )
-                    )
+            drop_workspace_schemas(new.workspace.schema_name for new in (acme, globex))
             Workspace.objects.filter(pk__in=[acme.workspace.pk, globex.workspace.pk]).delete()
 
 

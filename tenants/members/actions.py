@@ -377,3 +377,10 @@ def set_member_language(*, acting_user: User, language: str) -> User:
     acting_user.language = language
     acting_user.save(update_fields=["language"])
     return acting_user
+
+
+@transaction.atomic
+def clear_expired_sessions() -> int:
+    """Delete this workspace's expired sessions (housekeeping; nobody can use them)."""
+    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

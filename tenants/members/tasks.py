@@ -1,13 +1,10 @@
 """Periodic housekeeping inside each workspace."""
 
-from django.contrib.sessions.models import Session
-from django.utils import timezone
-
+from tenants.members import actions
 from tenants.task_runtime import workspace_task
 
 
 @workspace_task
 def clear_expired_sessions() -> int:
-    """Remove this workspace's expired sessions (beat sends it to every workspace daily)."""
-    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    """Beat sends this to every workspace daily; safe to run twice."""
+    return actions.clear_expired_sessions()

@@ -9,8 +9,9 @@ fixture drops the schemas that appeared during the test, never the template.
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from django.db import connection
+
+from tests.conftest import drop_workspace_schemas
 
 
 def _workspace_schemas() -> set[str]:
@@ -26,8 +27,4 @@ def drop_new_workspace_schemas_fixture(transactional_db) -> Iterator[None]:  # t
     before = _workspace_schemas()
     yield
     connection.set_schema_to_public()
-    created = _workspace_schemas() - before - {settings.TENANT_BASE_SCHEMA}
-    with connection.cursor() as cursor:
-        for schema in sorted(created):
-            # The names come from the catalog, not from input; quote them all the same.
-            cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(schema)} CASCADE")
+    drop_workspace_schemas(_workspace_schemas() - before)

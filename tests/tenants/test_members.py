@@ -417,3 +417,24 @@ def test_admin_who_demotes_themselves_lands_on_home_not_a_403(workspace):
     with schema_context(workspace.workspace.schema_name):
         admin.refresh_from_db()
         assert admin.role == "member"
+
+
+def test_housekeeping_removes_expired_sessions_and_keeps_live_ones(workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.members.tasks import clear_expired_sessions
+
+    with schema_context(workspace.workspace.schema_name):
+        Session.objects.create(
+            session_key="expired", session_data="", expire_date=timezone.now() - timedelta(days=1)
+        )
+        Session.objects.create(
+            session_key="live", session_data="", expire_date=timezone.now() + timedelta(days=1)
+        )
+
+        deleted = clear_expired_sessions.apply().get()
+
+        assert deleted == 1
+        assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
