@@ -70,8 +70,14 @@ def _restore_unique_constraint_names(
 
 
 def _sequence_types(cursor: CursorWrapper, schema_name: str) -> dict[str, str]:
+    # pg_sequence by namespace, not the pg_sequences view: the view reads every sequence
+    # of every workspace, so its cost grew with the number of workspaces.
     cursor.execute(
-        "SELECT sequencename, data_type::text FROM pg_sequences WHERE schemaname = %s",
+        """
+        SELECT c.relname, s.seqtypid::regtype::text
+        FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+        WHERE c.relnamespace = %s::regnamespace
+        """,
         [schema_name],
     )
     return dict(cursor.fetchall())
