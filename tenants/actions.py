@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
@@ -17,12 +17,8 @@ from tenants.db import current_schema_name
 from tenants.members import actions as member_actions
 from tenants.members.models import AuditEntry, User
 from tenants.models import Domain, Workspace, WorkspaceStatus
-from tenants.schema_clone import align_clone_with_template
 from tenants.selectors import workspace_host
 from tenants.validators import normalize_subdomain, validate_subdomain
-
-# PostgreSQL advisory lock that serialises workspace provisioning (any constant bigint).
-PROVISIONING_LOCK_KEY = 0x6B617274_6F74656B
 
 
 class PlatformNotReadyError(RuntimeError):
@@ -84,12 +80,6 @@ def create_workspace(
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Please enter the name of your business.")})
-    # One provisioning at a time: each clone drops and re-creates django-tenants' clone
-    # helper types and functions in `public`. Concurrent clones wait on each other's locks
-    # anyway, and where the helper does not exist yet they collide in pg_type (a 500 for
-    # one of two businesses signing up at the same moment). Held until commit.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROVISIONING_LOCK_KEY])
     error = subdomain_error(subdomain)
     if error is not None:
         raise ValidationError({"subdomain": error})
@@ -120,9 +110,6 @@ def create_workspace(
                 )
             }
         ) from integrity_error
-    align_clone_with_template(
-        template_schema=settings.TENANT_BASE_SCHEMA, schema_name=workspace.schema_name
-    )
     Domain.objects.create(domain=workspace_host(subdomain), tenant=workspace, is_primary=True)
 
     with schema_context(workspace.schema_name):

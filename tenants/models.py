@@ -2,11 +2,14 @@
 
 import zoneinfo
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_creation_fakes_migrations, schema_exists
+
+from tenants.schema_clone import clone_template
 
 
 class WorkspaceStatus(models.TextChoices):
@@ -62,6 +65,29 @@ class Workspace(TenantMixin):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.subdomain})"
+
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool:
+        """Create this workspace's schema: a clone of the template (tenants.schema_clone).
+
+        Called by django-tenants when the row is first saved. The template itself, and any
+        workspace made while TENANT_CREATION_FAKES_MIGRATIONS is off, are built by running
+        every migration instead (django-tenants' own path).
+        """
+        clones = sync_schema and self.kind != self.Kind.TEMPLATE and get_creation_fakes_migrations()
+        # get_base_schema is False for the public schema's row (and raises when
+        # TENANT_CREATION_FAKES_MIGRATIONS is off, hence after that check).
+        base_schema = self.get_base_schema() if clones else False
+        if not base_schema or not schema_exists(base_schema):
+            return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        # In a savepoint: on failure django-tenants deletes the row before re-raising, and
+        # in an aborted transaction that would hide the real error behind another.
+        with transaction.atomic():
+            clone_template(template_schema=str(base_schema), schema_name=self.schema_name)
+        return True
 
 
 class Domain(DomainMixin):

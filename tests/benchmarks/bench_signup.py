@@ -48,13 +48,14 @@ PASSWORD = "correct-horse-battery-staple"
 def phase_timers() -> Iterator[dict[str, list[float]]]:
     """Time the known parts of a signup by wrapping them (the wrappers cost microseconds).
 
-    clone_schema: the pg-clone-schema SQL function (django_tenants.clone), including its
-    re-creation; fake_migrate: `migrate_schemas --fake` on the new schema;
-    password_hash: make_password for the owner (PBKDF2).
+    clone_template: the template's clone (tenants.schema_clone), the blueprint included
+    when the process reads it; migrate_schemas: django-tenants running every migration,
+    only when a workspace is made that way; password_hash: make_password (PBKDF2).
     """
     import django.contrib.auth.base_user as base_user
     import django_tenants.models as tenant_models
-    from django_tenants.clone import CloneSchema
+
+    import tenants.models as workspace_models
 
     timings: dict[str, list[float]] = defaultdict(list)
 
@@ -69,17 +70,19 @@ def phase_timers() -> Iterator[dict[str, list[float]]]:
         return wrapper
 
     originals = (
-        CloneSchema.clone_schema,
+        workspace_models.clone_template,
         tenant_models.call_command,
         base_user.make_password,
     )
-    CloneSchema.clone_schema = timed("clone_schema", CloneSchema.clone_schema)  # type: ignore[method-assign]
+    workspace_models.clone_template = timed("clone_template", workspace_models.clone_template)  # type: ignore[assignment]
     tenant_models.call_command = timed("migrate_schemas", tenant_models.call_command)  # type: ignore[assignment]
     base_user.make_password = timed("password_hash", base_user.make_password)  # type: ignore[assignment]
     try:
         yield timings
     finally:
-        CloneSchema.clone_schema, tenant_models.call_command, base_user.make_password = originals  # type: ignore[method-assign]
+        workspace_models.clone_template, tenant_models.call_command, base_user.make_password = (  # type: ignore[assignment]
+            originals
+        )
 
 
 # ---------------------------------------------------------------- one signup
@@ -128,9 +131,6 @@ def signup_by_action(subdomain: str, password: str | None = PASSWORD) -> float:
 
     On a new database connection, as the web signup gets one (CONN_MAX_AGE=0) and the
     create_workspace command does; opening it is timed, as it is in the HTTP figure.
-    A connection that provisions workspace after workspace is not what users meet, and
-    it grows: django-tenants re-creates its clone functions in every provisioning, and
-    the server process keeps each compiled copy (about 12 MB a workspace, measured).
     """
     from django.db import connection
 
@@ -214,11 +214,9 @@ def run_signups(count: int, label: str, time_limit: float) -> dict[str, object]:
 def run_populate(count: int, prefix: str, schema_creation: str) -> dict[str, object]:
     """Create `count` workspaces through the real action; print the rate as it goes.
 
-    schema_creation: "clone" is the project's way, whose cost grows with every schema in
-    the database; "migrations" runs every migration instead (TENANT_CREATION_FAKES_MIGRATIONS
-    off), at a cost that stays flat and without the clone's lock, so processes overlap.
-    Both give the same schema (a test proves a clone equals a migrated schema); the rest
-    of create_workspace runs unchanged.
+    schema_creation: "clone" is the project's way; "migrations" runs every migration
+    instead (TENANT_CREATION_FAKES_MIGRATIONS off). Both give the same schema (a test
+    proves a clone equals a migrated schema); the rest of create_workspace runs unchanged.
     """
     from django.test import override_settings
 

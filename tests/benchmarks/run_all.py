@@ -438,11 +438,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--populate-with",
-        choices=["migrations", "clone"],
-        default="migrations",
-        help="how populating creates the schemas: running the migrations, or the project's "
-        "clone, whose cost grows with every schema, so that 1,000 clones take hours "
-        "here (migrations)",
+        choices=["clone", "migrations"],
+        default="clone",
+        help="how populating creates the schemas: the project's clone of the template, "
+        "or running every migration (clone)",
     )
     parser.add_argument(
         "--processes", type=int, default=2, help="processes that create the workspaces (2)"
