@@ -84,6 +84,8 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "ws_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_LIMIT_SET_CALLS = True
+# migrate_schemas skips the workspace schemas that have every migration (see the module).
+GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [

@@ -8,11 +8,13 @@ By hand, with such a DATABASE_URL and a released, populated database:
 Each command is timed as an operator runs it: `python manage.py ...` in a subprocess,
 wall clock from start to exit, Python start-up included.
 
-- `migrate_schemas --tenant` (django-tenants' standard executor: one schema after another);
-- `migrate_schemas --tenant --executor=multiprocessing` (a pool of
+- the plain way, django-tenants' own executors, which run Django's `migrate` in every
+  schema (settings_every_schema.py): `migrate_schemas --tenant` with the standard
+  executor (one schema after another) and with `--executor=multiprocessing` (a pool of
   TENANT_MULTIPROCESSING_MAX_PROCESSES, i.e. MIGRATION_PROCESSES, default 2);
-- `release`: public schema, platform rows, template, then only the workspaces that
-  tenants.migration_status.schemas_behind finds behind (none here).
+- `migrate_schemas --tenant` as the project configures it (tenants.migration_executors:
+  only the schemas that tenants.migration_status.schemas_behind finds behind; none here);
+- `release`: public schema, platform rows, template, then the workspaces behind.
 
 With --sample N (fewer than the schemas there are), the two plain runs migrate only the
 first N schemas, in this process, through django-tenants' own executor with the options
@@ -33,13 +35,16 @@ from tests.benchmarks import ROOT, say, setup_django, write_result
 EXECUTORS = ("standard", "multiprocessing")
 
 
-def _manage(*arguments: str) -> tuple[float, str]:
+def _manage(*arguments: str, settings_module: str | None = None) -> tuple[float, str]:
     """Run `python manage.py ...` like an operator; (wall seconds, its output)."""
+    environment = os.environ.copy()
+    if settings_module:
+        environment["DJANGO_SETTINGS_MODULE"] = settings_module
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
@@ -67,17 +72,15 @@ def _tenant_schemas() -> list[str]:
 def _migrate_sample_in_process(executor: str, schemas: list[str]) -> float:
     """django-tenants' executor over `schemas`, with the options the real command parses."""
     from django.db import connection
-    from django_tenants.management.commands.migrate_schemas import (
-        GET_EXECUTOR_FUNCTION,
-        MigrateSchemasCommand,
-    )
+    from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
+    from django_tenants.migration_executors import get_executor
 
     command = MigrateSchemasCommand()
     parser = command.create_parser("manage.py", "migrate_schemas")
     options = vars(parser.parse_args(["--tenant", f"--executor={executor}", "--noinput", "-v0"]))
     connection.set_schema_to_public()
     started = time.perf_counter()
-    GET_EXECUTOR_FUNCTION(codename=executor)((), options).run_migrations(tenants=list(schemas))
+    get_executor(codename=executor)((), options).run_migrations(tenants=list(schemas))
     seconds = time.perf_counter() - started
     connection.set_schema_to_public()
     return seconds
@@ -113,7 +116,7 @@ def run(sample: int) -> dict[str, object]:
     }
 
     for executor in EXECUTORS:
-        label = f"migrate_schemas --tenant --executor={executor}"
+        label = f"migrate_schemas --tenant --executor={executor}, django-tenants' own"
         if 0 < sample < len(schemas):
             measured = _migrate_sample_in_process(executor, schemas[:sample])
             seconds = measured * len(schemas) / sample
@@ -124,12 +127,24 @@ def run(sample: int) -> dict[str, object]:
             result[executor] = {"seconds": seconds, "measured": measured, "sample": sample}
         else:
             seconds, _output = _manage(
-                "migrate_schemas", "--tenant", f"--executor={executor}", "--noinput", "-v0"
+                "migrate_schemas",
+                "--tenant",
+                f"--executor={executor}",
+                "--noinput",
+                "-v0",
+                settings_module="tests.benchmarks.settings_every_schema",
             )
             say(f"   python manage.py {label}: {seconds:.1f} s ({len(schemas)} schemas)")
             result[executor] = {"seconds": seconds, "measured": seconds, "sample": len(schemas)}
         per_schema = result[executor]["seconds"] / len(schemas)  # type: ignore[index]
         say(f"      {per_schema * 1000:.0f} ms per schema")
+
+    seconds, output = _manage("migrate_schemas", "--tenant", "--noinput")
+    say(
+        f"   python manage.py migrate_schemas --tenant, the project's executor: {seconds:.1f} s"
+        f"  ({output.strip().splitlines()[-1] if output.strip() else ''})"
+    )
+    result["skipping"] = {"seconds": seconds}
 
     seconds, output = _manage("release", "-v0")
     summaries = [line for line in output.splitlines() if line.startswith("release:")]

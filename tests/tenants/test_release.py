@@ -80,3 +80,39 @@ def test_release_migrates_a_workspace_that_is_behind_and_is_idempotent(workspace
     assert schemas_behind([*customer_schemas, settings.TENANT_BASE_SCHEMA]) == []
     assert Workspace.objects.filter(kind=Workspace.Kind.PUBLIC).count() == 1
     assert Workspace.objects.filter(kind=Workspace.Kind.TEMPLATE).count() == 1
+
+
+def test_migrate_schemas_migrates_only_the_workspaces_that_are_behind(
+    workspace, other_workspace, capsys
+):
+    # Given: A is one migration behind, B and the template are current.
+    schema = workspace.workspace.schema_name
+    call_command(
+        "migrate_schemas", APP, PREVIOUS, schema_name=schema, interactive=False, verbosity=0
+    )
+    connection.set_schema_to_public()
+    capsys.readouterr()
+
+    # When: an operator runs the plain command for every workspace.
+    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=1)
+    connection.set_schema_to_public()
+
+    # Then: A alone was visited and migrated; it says what it left alone.
+    printed = capsys.readouterr().out
+    assert "1 of 3 workspace schemas lack a migration" in printed
+    assert schema in printed
+    assert other_workspace.workspace.schema_name not in printed
+    assert _constraint_exists(schema, "unique_authenticator_type")
+    assert schemas_behind([schema]) == []
+
+
+def test_migrate_schemas_aimed_at_a_migration_still_visits_every_workspace(
+    workspace, other_workspace
+):
+    # A backwards run names a migration: every workspace is "current", yet all must go back.
+    call_command("migrate_schemas", APP, PREVIOUS, tenant=True, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+
+    schemas = [workspace.workspace.schema_name, other_workspace.workspace.schema_name]
+    assert schemas_behind(schemas) == schemas
+    assert not any(_constraint_exists(schema, "unique_authenticator_type") for schema in schemas)
