@@ -35,13 +35,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from psycopg import sql
 
 
 class TemplateNotClonableError(RuntimeError):
     """The template holds objects the blueprint cannot re-create; see the message."""
+
+
+class _StaleBlueprintError(TemplateNotClonableError):
+    """The clone has an index the blueprint does not know: the template changed since."""
 
 
 @dataclass(frozen=True)
@@ -153,27 +157,37 @@ def clone_template(*, template_schema: str, schema_name: str) -> None:
     a failed provisioning leaves no schema behind). `schema_name` must not exist yet.
     """
     with connection.cursor() as cursor:
-        blueprint = _blueprint(cursor, template_schema)
         cursor.execute("SELECT current_setting('search_path')")
         (search_path,) = _one(cursor)
-        cursor.execute(
-            sql.SQL("CREATE SCHEMA {schema}; SET LOCAL search_path = {schema};").format(
-                schema=sql.Identifier(schema_name)
-            )
-        )
-        cursor.execute(blueprint.creation_script)
-        cursor.execute(
-            ";\n".join(
-                [
-                    *_renames_to_template_names(cursor, blueprint),
-                    *blueprint.sequence_types,
-                    blueprint.filling_script,
-                ]
-            )
-        )
-        # django-tenants remembers the search path it set; give it back unchanged. (On an
-        # error the transaction is rolled back, and SET LOCAL with it.)
+        try:
+            with transaction.atomic():
+                _replay(cursor, _blueprint(cursor, template_schema), schema_name)
+        except _StaleBlueprintError:
+            # The template changed and its migration record is not written yet (a
+            # non-atomic migration half-way through a release): read it again.
+            with transaction.atomic():
+                _replay(cursor, _blueprint(cursor, template_schema, reread=True), schema_name)
+        # django-tenants remembers the search path it set; give it back unchanged. (A
+        # rolled-back savepoint or transaction takes SET LOCAL with it.)
         cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
+
+
+def _replay(cursor: CursorWrapper, blueprint: _Blueprint, schema_name: str) -> None:
+    cursor.execute(
+        sql.SQL("CREATE SCHEMA {schema}; SET LOCAL search_path = {schema};").format(
+            schema=sql.Identifier(schema_name)
+        )
+    )
+    cursor.execute(blueprint.creation_script)
+    cursor.execute(
+        ";\n".join(
+            [
+                *_renames_to_template_names(cursor, blueprint),
+                *blueprint.sequence_types,
+                blueprint.filling_script,
+            ]
+        )
+    )
 
 
 def _one(cursor: CursorWrapper) -> tuple[Any, ...]:
@@ -183,7 +197,7 @@ def _one(cursor: CursorWrapper) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def _blueprint(cursor: CursorWrapper, template_schema: str) -> _Blueprint:
+def _blueprint(cursor: CursorWrapper, template_schema: str, reread: bool = False) -> _Blueprint:
     cursor.execute(
         sql.SQL("SELECT count(*), max(id) FROM {}.django_migrations").format(
             sql.Identifier(template_schema)
@@ -193,7 +207,7 @@ def _blueprint(cursor: CursorWrapper, template_schema: str) -> _Blueprint:
     key = (str(connection.settings_dict["NAME"]), template_schema)
     with _blueprints_lock:
         known = _blueprints.get(key)
-    if known is not None and known.fingerprint == fingerprint:
+    if known is not None and known.fingerprint == fingerprint and not reread:
         return known
     blueprint = _read_template(cursor, template_schema, fingerprint)
     with _blueprints_lock:
@@ -299,7 +313,7 @@ def _renames_to_template_names(cursor: CursorWrapper, blueprint: _Blueprint) -> 
         in_use.add(name)
         candidates = unmatched.get(table, {}).get(_nameless_index_definition(name, *definition))
         if not candidates:
-            raise TemplateNotClonableError(f"The clone's index {name} has no match in the template")
+            raise _StaleBlueprintError(f"The clone's index {name} has no match in the template")
         target = name if name in candidates else candidates[0]
         candidates.remove(target)
         moves.append(("INDEX", name, target))

@@ -204,6 +204,25 @@ def test_clone_keeps_names_expressions_sequences_and_comments_exactly(custom_tem
         assert cursor.fetchone() == (101,)
 
 
+def test_clone_follows_a_template_changed_without_a_new_migration_record(custom_template):
+    # Given: the template was cloned once (its blueprint is kept), then gained an index
+    # before any migration record says so, as half-way through a non-atomic migration.
+    _clone(custom_template)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("CREATE INDEX late_index ON {}.members_user (date_joined)").format(
+                sql.Identifier(custom_template)
+            )
+        )
+
+    # When
+    cloned = _clone(custom_template)
+
+    # Then: the clone is the template as it is now.
+    assert _structure(cloned) == _structure(custom_template)
+    assert "late_index" in str(_structure(cloned)["indexes"])
+
+
 @pytest.mark.parametrize(
     ("statement", "named"),
     [
