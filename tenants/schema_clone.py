@@ -59,7 +59,7 @@ class _Blueprint:
     tables: list[str]
     # {table: {definition without the index's name: [the template's index names]}}
     index_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    # {(table, column): the template's name of that identity column's sequence}
+    # {(table, column as named, unquoted): the template's name of that column's sequence}
     sequence_names: dict[tuple[str, str], str] = field(default_factory=dict)
     # LIKE gives every identity sequence the type bigint, whatever its column's type.
     sequence_types: list[str] = field(default_factory=list)
@@ -114,7 +114,7 @@ _TABLES_QUERY = """
 """
 
 _SEQUENCES_QUERY = """
-    SELECT s.oid::regclass::text, t.oid::regclass::text, quote_ident(a.attname),
+    SELECT s.oid::regclass::text, t.oid::regclass::text, a.attname,
            quote_ident(s.relname), q.seqtypid::regtype::text
     FROM pg_class s
     JOIN pg_sequence q ON q.seqrelid = s.oid
@@ -319,7 +319,9 @@ def _renames_to_template_names(cursor: CursorWrapper, blueprint: _Blueprint) -> 
         moves.append(("INDEX", name, target))
     if blueprint.sequence_names:
         cursor.execute(
-            "SELECT pg_get_serial_sequence(t, c) FROM unnest(%s::text[], %s::text[]) AS x(t, c)",
+            # The column's name as it is, unquoted: pg_get_serial_sequence takes it literally.
+            "SELECT pg_get_serial_sequence(t, c) "
+            "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS x(t, c, n) ORDER BY n",
             [
                 [table for table, _column in blueprint.sequence_names],
                 [column for _table, column in blueprint.sequence_names],

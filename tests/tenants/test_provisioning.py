@@ -164,7 +164,8 @@ def test_clone_keeps_names_expressions_sequences_and_comments_exactly(custom_tem
     # Given: a template with what a migration may create and a text copy would get wrong:
     # IN-lists on varchar (which read back as a different expression), indexes whose
     # names are PostgreSQL's defaults for each other, an integer identity sequence with
-    # its own name and position, a unique constraint and comments.
+    # its own name and position, a unique constraint, comments, and names needing quotes
+    # on an ALWAYS identity table with a row.
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
@@ -185,6 +186,11 @@ def test_clone_keeps_names_expressions_sequences_and_comments_exactly(custom_tem
                 COMMENT ON TABLE shelf IS 'Where things are kept';
                 COMMENT ON COLUMN shelf.kind IS 'Box or crate';
                 SELECT nextval('shelf_numbers');
+                CREATE TABLE "Crate Box" (
+                    "Number" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    "Label" text NOT NULL
+                );
+                INSERT INTO "Crate Box" ("Label") VALUES ('kept');
                 SET LOCAL search_path = public;
                 """
             ).format(schema=sql.Identifier(custom_template))
@@ -202,6 +208,10 @@ def test_clone_keeps_names_expressions_sequences_and_comments_exactly(custom_tem
             )
         )
         assert cursor.fetchone() == (101,)
+        cursor.execute(
+            sql.SQL('SELECT "Number", "Label" FROM {}."Crate Box"').format(sql.Identifier(cloned))
+        )
+        assert cursor.fetchall() == [(1, "kept")]
 
 
 def test_clone_follows_a_template_changed_without_a_new_migration_record(custom_template):
