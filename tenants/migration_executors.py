@@ -68,3 +68,19 @@ def get_executor(codename: str | None = None) -> type[MigrationExecutor]:
     """django-tenants' executor named `codename`, narrowed to the schemas that are behind."""
     executor = django_tenants_executor(codename)
     return type(f"UpToDateSkipping{executor.__name__}", (_SkipsUpToDateSchemas, executor), {})
+
+
+def migrate_exactly(schema_names: list[str], *, codename: str, verbosity: int) -> None:
+    """django-tenants' executor `codename` over exactly `schema_names`, nothing skipped.
+
+    For callers that already know which schemas to migrate (the release step, the
+    benchmark): the options are those `manage.py migrate_schemas --tenant` parses.
+    """
+    # Imported here: that command module imports this one (GET_EXECUTOR_FUNCTION).
+    from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
+
+    parser = MigrateSchemasCommand().create_parser("manage.py", "migrate_schemas")
+    options = vars(
+        parser.parse_args(["--tenant", f"--executor={codename}", "--noinput", f"-v{verbosity}"])
+    )
+    django_tenants_executor(codename)((), options).run_migrations(tenants=list(schema_names))

@@ -2,7 +2,7 @@
 
 import zoneinfo
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -83,10 +83,7 @@ class Workspace(TenantMixin):
             return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        # In a savepoint: on failure django-tenants deletes the row before re-raising, and
-        # in an aborted transaction that would hide the real error behind another.
-        with transaction.atomic():
-            clone_template(template_schema=str(base_schema), schema_name=self.schema_name)
+        clone_template(template_schema=str(base_schema), schema_name=self.schema_name)
         return True
 
 

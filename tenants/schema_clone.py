@@ -32,7 +32,9 @@ compares a clone with a freshly migrated schema.
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -58,11 +60,11 @@ class _Blueprint:
     filling_script: str
     tables: list[str]
     # {table: {definition without the index's name: [the template's index names]}}
-    index_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    index_names: dict[str, dict[str, list[str]]]
     # {(table, column as named, unquoted): the template's name of that column's sequence}
-    sequence_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    sequence_names: dict[tuple[str, str], str]
     # LIKE gives every identity sequence the type bigint, whatever its column's type.
-    sequence_types: list[str] = field(default_factory=list)
+    sequence_types: list[str]
 
 
 # By (database, template schema): a process may meet more than one database (tests).
@@ -155,10 +157,11 @@ def clone_template(*, template_schema: str, schema_name: str) -> None:
 
     Public schema, inside the caller's transaction (PostgreSQL DDL is transactional, so
     a failed provisioning leaves no schema behind). `schema_name` must not exist yet.
+    The work is in a savepoint, so after a failure the caller's transaction is still
+    usable: django-tenants deletes the workspace row before re-raising, and in an aborted
+    transaction that would hide the real error behind another.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('search_path')")
-        (search_path,) = _one(cursor)
         try:
             with transaction.atomic():
                 _replay(cursor, _blueprint(cursor, template_schema), schema_name)
@@ -167,27 +170,37 @@ def clone_template(*, template_schema: str, schema_name: str) -> None:
             # non-atomic migration half-way through a release): read it again.
             with transaction.atomic():
                 _replay(cursor, _blueprint(cursor, template_schema, reread=True), schema_name)
-        # django-tenants remembers the search path it set; give it back unchanged. (A
-        # rolled-back savepoint or transaction takes SET LOCAL with it.)
-        cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
+
+
+@contextmanager
+def _search_path(cursor: CursorWrapper, schema_name: str) -> Iterator[None]:
+    """Only `schema_name` on the search path, for this block of the transaction.
+
+    Unqualified names then resolve in (and pg_get_*, regclass print them relative to)
+    that schema. Afterwards the previous search path is set again: django-tenants
+    remembers the one it set. On an error nothing is reset: the rolled-back savepoint or
+    transaction takes SET LOCAL with it.
+    """
+    cursor.execute("SELECT current_setting('search_path')")
+    (previous,) = _one(cursor)
+    cursor.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema_name)))
+    yield
+    cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
 
 
 def _replay(cursor: CursorWrapper, blueprint: _Blueprint, schema_name: str) -> None:
-    cursor.execute(
-        sql.SQL("CREATE SCHEMA {schema}; SET LOCAL search_path = {schema};").format(
-            schema=sql.Identifier(schema_name)
+    cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema_name)))
+    with _search_path(cursor, schema_name):
+        cursor.execute(blueprint.creation_script)
+        cursor.execute(
+            ";\n".join(
+                [
+                    *_renames_to_template_names(cursor, blueprint),
+                    *blueprint.sequence_types,
+                    blueprint.filling_script,
+                ]
+            )
         )
-    )
-    cursor.execute(blueprint.creation_script)
-    cursor.execute(
-        ";\n".join(
-            [
-                *_renames_to_template_names(cursor, blueprint),
-                *blueprint.sequence_types,
-                blueprint.filling_script,
-            ]
-        )
-    )
 
 
 def _one(cursor: CursorWrapper) -> tuple[Any, ...]:
@@ -218,25 +231,21 @@ def _blueprint(cursor: CursorWrapper, template_schema: str, reread: bool = False
 def _read_template(
     cursor: CursorWrapper, template_schema: str, fingerprint: tuple[object, ...]
 ) -> _Blueprint:
-    cursor.execute(
-        "SELECT current_setting('search_path'), %s::regnamespace::oid", [template_schema]
-    )
-    search_path, namespace = _one(cursor)
-    params = {"ns": namespace}
-    # With only the template on the search path, its own tables, sequences and indexes
-    # come out of regclass and pg_get_* unqualified: names that resolve in the new schema.
-    cursor.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(template_schema)))
-    cursor.execute(_UNSUPPORTED_OBJECTS_QUERY, params)
-    unsupported = [description for (description,) in cursor.fetchall()]
-    cursor.execute(_TABLES_QUERY, params)
-    tables = cursor.fetchall()
-    cursor.execute(_SEQUENCES_QUERY, params)
-    sequences = cursor.fetchall()
-    cursor.execute(_FOREIGN_KEYS_QUERY, params)
-    foreign_keys = cursor.fetchall()
-    cursor.execute(_INDEXES_QUERY, {"tables": [table for table, *_rest in tables]})
-    indexes = cursor.fetchall()
-    cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
+    cursor.execute("SELECT %s::regnamespace::oid", [template_schema])
+    params = {"ns": _one(cursor)[0]}
+    # The template's own tables, sequences and indexes come out unqualified: names that
+    # resolve in the new schema when the blueprint is replayed there.
+    with _search_path(cursor, template_schema):
+        cursor.execute(_UNSUPPORTED_OBJECTS_QUERY, params)
+        unsupported = [description for (description,) in cursor.fetchall()]
+        cursor.execute(_TABLES_QUERY, params)
+        tables = cursor.fetchall()
+        cursor.execute(_SEQUENCES_QUERY, params)
+        sequences = cursor.fetchall()
+        cursor.execute(_FOREIGN_KEYS_QUERY, params)
+        foreign_keys = cursor.fetchall()
+        cursor.execute(_INDEXES_QUERY, {"tables": [table for table, *_rest in tables]})
+        indexes = cursor.fetchall()
     if unsupported:
         raise TemplateNotClonableError(
             f"The template schema {template_schema!r} holds what the workspace clone "

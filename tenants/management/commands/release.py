@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tenants.actions import ensure_platform_rows
+from tenants.migration_executors import migrate_exactly
 from tenants.migration_status import schemas_behind
 from tenants.models import Workspace
 
@@ -38,22 +39,12 @@ class Command(BaseCommand):
             )
         )
         behind = schemas_behind(workspaces)
-        if len(behind) >= PARALLEL_FROM:
-            call_command(
-                "migrate_schemas",
-                tenant=True,
-                executor="multiprocessing",
-                interactive=False,
+        if behind:
+            migrate_exactly(
+                behind,
+                codename="multiprocessing" if len(behind) >= PARALLEL_FROM else "standard",
                 verbosity=verbosity,
             )
-        else:
-            for schema_name in behind:
-                call_command(
-                    "migrate_schemas",
-                    schema_name=schema_name,
-                    interactive=False,
-                    verbosity=verbosity,
-                )
         self.stdout.write(
             f"release: {len(workspaces)} workspaces, {len(behind)} migrated, "
             f"{time.perf_counter() - started:.1f}s"
