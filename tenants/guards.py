@@ -1,0 +1,54 @@
+"""The one place that says whether the current workspace may be written to.
+
+Billing (or an operator) sets `Workspace.status`; everything that writes asks here.
+CRM actions call `ensure_workspace_writable()` first, so no write path can forget the
+rule; the request middleware and the `workspace_task` base use the same check.
+"""
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Workspace, WorkspaceStatus
+
+# Statuses in which members may still read (and export) but not change anything.
+_NOT_WRITABLE = frozenset({WorkspaceStatus.READ_ONLY, WorkspaceStatus.SUSPENDED})
+
+
+class WorkspaceReadOnlyError(Exception):
+    """A write was attempted in a workspace that may currently only be read."""
+
+    def __init__(self, workspace: Workspace | None = None):
+        self.workspace = workspace
+        super().__init__(str(self.message))
+
+    @property
+    def message(self) -> str:
+        return str(
+            _(
+                "This workspace is read-only until its subscription is paid. "
+                "You can still read and export everything."
+            )
+        )
+
+
+def current_workspace() -> Workspace | None:
+    """The workspace the default connection is in, or None in the public schema."""
+    tenant = getattr(connection, "tenant", None)
+    return tenant if isinstance(tenant, Workspace) else None
+
+
+def workspace_is_writable(workspace: Workspace | None = None) -> bool:
+    """Whether `workspace` (default: the current one) accepts writes now."""
+    workspace = workspace if workspace is not None else current_workspace()
+    return workspace is None or workspace.status not in _NOT_WRITABLE
+
+
+def ensure_workspace_writable(workspace: Workspace | None = None) -> None:
+    """Raise WorkspaceReadOnlyError unless the workspace accepts writes.
+
+    Reads the status the connection's tenant row carries (set when the request or task
+    entered the workspace), so it costs no query.
+    """
+    workspace = workspace if workspace is not None else current_workspace()
+    if not workspace_is_writable(workspace):
+        raise WorkspaceReadOnlyError(workspace)
