@@ -1,0 +1,36 @@
+"""What a workspace may do, decided outside `tenants` (by billing) without `tenants` importing it.
+
+`settings.WORKSPACE_POLICY` names the class (billing installs its own); `tenants` asks
+`workspace_policy()` how many seats are paid, how many invitations an hour are allowed,
+and tells it when a workspace has been created (so billing can start the trial).
+"""
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from tenants.models import Workspace
+
+
+class WorkspacePolicy:
+    """The platform's defaults, used when nothing else is configured."""
+
+    def invitations_per_hour(self, workspace: Workspace) -> int:
+        """How many invitation e-mails the workspace may send in an hour."""
+        return int(getattr(settings, "INVITATIONS_PER_HOUR", 20))
+
+    def seats_paid(self, workspace: Workspace) -> int | None:
+        """How many active members the workspace pays for; None means no limit."""
+        return None
+
+    def workspace_created(self, workspace: Workspace) -> None:
+        """Called inside the transaction that created the workspace (public schema)."""
+
+
+@cache
+def workspace_policy() -> WorkspacePolicy:
+    """The configured policy (one instance per process)."""
+    dotted = getattr(settings, "WORKSPACE_POLICY", "tenants.policy.WorkspacePolicy")
+    policy: WorkspacePolicy = import_string(dotted)()
+    return policy
