@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from tenants.members.actions import quoted_for_email
 from tenants.selectors import public_site_url, workspace_url, workspaces_of_email
 
 
@@ -15,7 +16,10 @@ def email_workspace_list(email: str, language: str = "") -> None:
     workspaces = workspaces_of_email(email)
     context = {
         "email": email,
-        "workspaces": [(workspace, workspace_url(workspace)) for workspace in workspaces],
+        # Names are the workspaces' own words: one line each, bounded, quoted by the template.
+        "workspaces": [
+            (quoted_for_email(workspace.name), workspace_url(workspace)) for workspace in workspaces
+        ],
         "signup_url": public_site_url("/signup/"),
     }
     with translation.override(language or settings.LANGUAGE_CODE):
