@@ -115,6 +115,20 @@ def test_handoff_page_may_post_to_the_new_workspace_only(platform):
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.django_db
+def test_suspended_and_unknown_workspace_pages_carry_the_security_headers(workspace):
+    from tenants.models import Workspace, WorkspaceStatus
+
+    Workspace.objects.filter(pk=workspace.workspace.pk).update(status=WorkspaceStatus.SUSPENDED)
+
+    for host in (host_of(workspace), "nowhere.localhost"):
+        response = Client(HTTP_HOST=host).get("/")
+        assert response.status_code in (403, 404)
+        assert _csp(response)["script-src"] == ["'self'"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+
+
 def test_content_security_policy_is_on_in_development_and_production():
     assert "csp.middleware.CSPMiddleware" in settings.MIDDLEWARE
     assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["default-src"] == ["'self'"]

@@ -143,3 +143,27 @@ def test_find_my_workspace_email_quotes_and_bounds_workspace_names(
     assert line.startswith("- “Bait Kartoteka: your password expired")
     assert "”: http://bait.localhost:8000/" in line
     assert not any(line.startswith("Kartoteka:") for line in message.body.splitlines())
+
+
+def test_confirmation_email_quotes_and_bounds_the_name_the_signup_chose(platform):
+    from tenants.actions import create_workspace
+    from tenants.members.handoff import make_login_handoff
+    from tests.handoff import welcome_into
+
+    new = create_workspace(
+        name="Acme",
+        subdomain="acme",
+        owner_email="victim@example.com",
+        owner_password=PASSWORD,
+        language="en",
+        owner_full_name="Kartoteka Support\n\nKartoteka: your card was charged, call +1 555 " * 2,
+    )
+    token = make_login_handoff(schema_name=new.workspace.schema_name, user=new.owner)
+
+    welcome_into(Client(), new, token)
+
+    [message] = [m for m in mail.outbox if m.to == ["victim@example.com"]]
+    assert "Kartoteka Support" not in message.subject
+    [line] = [line for line in message.body.splitlines() if "gave your address" in line]
+    assert "“Kartoteka Support Kartoteka: your card was charged, call +1…”" in line
+    assert not any(line.startswith("Kartoteka:") for line in message.body.splitlines())
