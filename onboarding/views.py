@@ -115,6 +115,7 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
         request_workspace_reminder(
             email=form.cleaned_data["email"],
             language=translation.get_language() or settings.LANGUAGE_CODE,
+            client=client_ip(request),
         )
         # The same answer whether or not the address has workspaces.
         return render(

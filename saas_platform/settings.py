@@ -198,7 +198,11 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 # HMAC key only signs the address's row id, which every workspace reuses, so a link from
 # workspace A would confirm the address with the same id in workspace B.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+# Only allauth's login form (second factor, limits) logs a member in; the exceptions are
+# listed in tests/security/test_login_paths.py.
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
@@ -230,6 +234,10 @@ AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip"
 # per client address and per owner e-mail (onboarding.actions).
 SIGNUPS_PER_CLIENT_PER_HOUR = env.int("SIGNUPS_PER_CLIENT_PER_HOUR", default=10)
 SIGNUPS_PER_EMAIL_PER_HOUR = env.int("SIGNUPS_PER_EMAIL_PER_HOUR", default=3)
+# "Find my workspace" e-mails one client address may ask for an hour (3 per address, too).
+WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR = env.int(
+    "WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR", default=20
+)
 # Invitation e-mails a workspace may send an hour, unless billing's policy says otherwise
 # (tenants.policy.WorkspacePolicy.invitations_per_hour).
 INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=20)

@@ -167,3 +167,23 @@ def test_confirmation_email_quotes_and_bounds_the_name_the_signup_chose(platform
     [line] = [line for line in message.body.splitlines() if "gave your address" in line]
     assert "“Kartoteka Support Kartoteka: your card was charged, call +1…”" in line
     assert not any(line.startswith("Kartoteka:") for line in message.body.splitlines())
+
+
+def test_find_my_workspace_emails_from_one_client_are_limited_per_hour(
+    platform, visitor, settings, django_capture_on_commit_callbacks
+):
+    settings.WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR = 2
+    client_address = _address()
+    strangers = [f"s{n}-{secrets.token_hex(4)}@example.com" for n in range(3)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            visitor.post("/find-workspace/", {"email": email}, REMOTE_ADDR=client_address)
+            for email in strangers
+        ]
+        other = visitor.post("/find-workspace/", {"email": strangers[2]}, REMOTE_ADDR=_address())
+
+    assert {answer.status_code for answer in answers} == {other.status_code} == {200}
+    mailed = sorted(message.to[0] for message in mail.outbox)
+    assert mailed == sorted([strangers[0], strangers[1], strangers[2]])
+    assert len(mail.outbox) == 3  # the third stranger got one e-mail, from the other client
