@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -48,6 +49,8 @@ def _handoff_page(request: HttpRequest, workspace: Workspace, owner: User) -> Ht
         {"action": action, "token": token, "host": workspace_host(workspace.subdomain)},
     )
     response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    # The token must not outlive the page in any cache (it is single-use anyway).
+    add_never_cache_headers(response)
     response._csp_update = {"form-action": [_origin_of(action)]}  # type: ignore[attr-defined]
     return response
 

@@ -113,6 +113,7 @@ def test_handoff_page_may_post_to_the_new_workspace_only(platform):
     handoff_of(response)
     assert _csp(response)["form-action"] == ["'self'", "http://acme.localhost:8000"]
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
