@@ -145,28 +145,95 @@ def test_find_my_workspace_email_quotes_and_bounds_workspace_names(
     assert not any(line.startswith("Kartoteka:") for line in message.body.splitlines())
 
 
-def test_confirmation_email_quotes_and_bounds_the_name_the_signup_chose(platform):
+# Text a workspace chose, written to pose as the platform (newlines start a fake paragraph).
+HOSTILE_WORKSPACE = (
+    "Bait\n\nKartoteka: your account is locked, log in at evil.example.com to keep it"
+)
+HOSTILE_PERSON = "Kartoteka Support\n\nKartoteka: your card was charged, call +1 555 0100 now"
+
+
+def _assert_user_text_is_contained(message, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """No user-chosen text in the subject; in the body quoted, bounded, never a line of its own."""
+    lines = message.body.splitlines()
+    assert not any(line.lstrip("- ").startswith("Kartoteka:") for line in lines), message.body
+    for text in texts:
+        flat = " ".join(text.split())
+        head = flat[:12]
+        assert head not in message.subject
+        assert flat not in message.body, "not bounded"
+        for line in lines:
+            start = line.find(head)
+            while start != -1:
+                assert start > 0, f"not quoted: {line}"
+                assert line[start - 1] in '“«"', f"not quoted: {line}"
+                start = line.find(head, start + 1)
+
+
+@pytest.fixture
+def bait(platform):  # type: ignore[no-untyped-def]
     from tenants.actions import create_workspace
+
+    return create_workspace(
+        name=HOSTILE_WORKSPACE,
+        subdomain="bait",
+        owner_email=f"victim-{secrets.token_hex(4)}@example.com",
+        owner_password=PASSWORD,
+        language="en",
+        owner_full_name=HOSTILE_PERSON,
+    )
+
+
+def _mail_to(address: str):  # type: ignore[no-untyped-def]
+    messages = [m for m in mail.outbox if m.to == [address]]
+    assert messages, [m.to for m in mail.outbox]
+    return messages[-1]
+
+
+def test_invitation_email_contains_the_names_people_chose(bait, django_capture_on_commit_callbacks):
+    with (
+        schema_context(bait.workspace.schema_name),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        actions.invite_member(acting_user=bait.owner, email="invitee@example.com", role="member")
+
+    _assert_user_text_is_contained(
+        _mail_to("invitee@example.com"), [HOSTILE_WORKSPACE, HOSTILE_PERSON]
+    )
+
+
+def test_address_confirmation_email_contains_the_names_people_chose(bait):
     from tenants.members.handoff import make_login_handoff
     from tests.handoff import welcome_into
 
-    new = create_workspace(
-        name="Acme",
-        subdomain="acme",
-        owner_email="victim@example.com",
-        owner_password=PASSWORD,
-        language="en",
-        owner_full_name="Kartoteka Support\n\nKartoteka: your card was charged, call +1 555 " * 2,
+    token = make_login_handoff(schema_name=bait.workspace.schema_name, user=bait.owner)
+    welcome_into(Client(), bait, token)
+
+    _assert_user_text_is_contained(_mail_to(bait.owner.email), [HOSTILE_WORKSPACE, HOSTILE_PERSON])
+
+
+def test_password_reset_emails_contain_the_names_people_chose(bait):
+    from tests.conftest import host_of
+
+    browser = Client(HTTP_HOST=host_of(bait), HTTP_ACCEPT_LANGUAGE="en")
+    browser.post("/accounts/password/reset/", {"email": bait.owner.email})
+    browser.post("/accounts/password/reset/", {"email": "stranger@example.com"})
+
+    _assert_user_text_is_contained(_mail_to(bait.owner.email), [HOSTILE_WORKSPACE, HOSTILE_PERSON])
+    _assert_user_text_is_contained(
+        _mail_to("stranger@example.com"), [HOSTILE_WORKSPACE, HOSTILE_PERSON]
     )
-    token = make_login_handoff(schema_name=new.workspace.schema_name, user=new.owner)
 
-    welcome_into(Client(), new, token)
 
-    [message] = [m for m in mail.outbox if m.to == ["victim@example.com"]]
-    assert "Kartoteka Support" not in message.subject
-    [line] = [line for line in message.body.splitlines() if "gave your address" in line]
-    assert "“Kartoteka Support Kartoteka: your card was charged, call +1…”" in line
-    assert not any(line.startswith("Kartoteka:") for line in message.body.splitlines())
+def test_find_my_workspace_email_contains_the_names_people_chose(
+    bait, visitor, django_capture_on_commit_callbacks
+):
+    from tests.conftest import confirm_owner_address
+
+    confirm_owner_address(bait)
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post("/find-workspace/", {"email": bait.owner.email})
+
+    _assert_user_text_is_contained(_mail_to(bait.owner.email), [HOSTILE_WORKSPACE, HOSTILE_PERSON])
 
 
 def test_find_my_workspace_emails_from_one_client_are_limited_per_hour(
