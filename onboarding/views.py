@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from onboarding.actions import record_signup_attempt, request_workspace_reminder
 from onboarding.forms import FindWorkspaceForm, SignupForm
 from tenants.actions import create_workspace, subdomain_error
-from tenants.client_address import client_ip
+from tenants.client_address import client_ip_for_limits
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
 from tenants.members.models import User
 from tenants.models import Workspace
@@ -71,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not record_signup_attempt(client=client_ip(request), email=data["email"]):
+        if not record_signup_attempt(client=client_ip_for_limits(request), email=data["email"]):
             form.add_error(
                 None,
                 _("Too many sign-up attempts. Please wait an hour and try again."),
@@ -118,7 +118,7 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
         request_workspace_reminder(
             email=form.cleaned_data["email"],
             language=translation.get_language() or settings.LANGUAGE_CODE,
-            client=client_ip(request),
+            client=client_ip_for_limits(request),
         )
         # The same answer whether or not the address has workspaces.
         return render(

@@ -37,7 +37,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies we run in front of gunicorn, each appending the address it saw
 # to X-Forwarded-For. 0 (development, tests): the client is REMOTE_ADDR and the header is
 # ignored. Behind one proxy (production): 1. Feeds allauth's rate limits, django-axes'
-# lockouts and the signup limits, all through tenants.client_address.client_ip.
+# lockouts and the signup limits, all through tenants.client_address (client_ip; its
+# client_ip_for_limits counts an IPv6 client by its /64).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # ---------------------------------------------------------------- apps
@@ -228,7 +229,7 @@ AXES_COOLOFF_TIME = 1  # hours
 # Per client address only: a lockout by user name would let anyone lock an operator out.
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip_for_limits"
 
 # Public signup creates a PostgreSQL schema each time: at most this many attempts an hour
 # per client address and per owner e-mail (onboarding.actions).

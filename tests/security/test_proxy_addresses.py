@@ -164,3 +164,46 @@ def test_console_lockout_holds_against_a_spoofed_forwarded_header(
     locked = _console_login(browser, PASSWORD, **_through_proxy(attacker, "192.0.2.1"))
 
     assert locked.status_code == 429
+
+
+def test_limits_count_an_ipv6_client_by_its_64_network(behind_one_proxy):
+    from tenants.client_address import client_ip_for_limits
+
+    first = RequestFactory().get("/", **_through_proxy("2001:db8:1:2:aaaa::1"))
+    second = RequestFactory().get("/", **_through_proxy("2001:db8:1:2:ffff:1:2:3"))
+    neighbour = RequestFactory().get("/", **_through_proxy("2001:db8:1:3::1"))
+
+    assert client_ip_for_limits(first) == client_ip_for_limits(second) == "2001:db8:1:2::"
+    assert client_ip_for_limits(neighbour) == "2001:db8:1:3::"
+    assert client_ip(first) == "2001:db8:1:2:aaaa::1"
+
+
+def test_ipv4_clients_are_counted_one_by_one(behind_one_proxy):
+    from tenants.client_address import client_ip_for_limits
+
+    request = RequestFactory().get("/", **_through_proxy("198.51.100.9"))
+
+    assert client_ip_for_limits(request) == "198.51.100.9"
+
+
+def test_signups_rotating_addresses_of_one_ipv6_network_share_the_limit(
+    platform, behind_one_proxy, settings
+):
+    settings.SIGNUPS_PER_CLIENT_PER_HOUR = 1
+    network = f"2001:db8:{secrets.randbelow(65000):x}:{secrets.randbelow(65000):x}"
+    browser = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en")
+
+    def signup(host_part: str):  # type: ignore[no-untyped-def]
+        return browser.post(
+            "/signup/",
+            {
+                "name": "Shop",
+                "subdomain": f"v6-{secrets.token_hex(4)}",
+                "email": f"o-{secrets.token_hex(4)}@example.com",
+                "password": PASSWORD,
+            },
+            **_through_proxy(f"{network}::{host_part}"),
+        )
+
+    assert signup("1").status_code == 200
+    assert signup("2").status_code == 429
