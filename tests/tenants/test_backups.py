@@ -278,3 +278,97 @@ def test_commands_back_up_and_restore_with_json(make_workspace):
     with pytest.raises(CommandError, match="its own workspace"):
         call_command("restore_workspace", made["backup_id"], "--over", "cmd-copy", "--yes")
     assert created.workspace.subdomain == "cmd"
+
+
+def _logged_in_client(workspace: Workspace, user: User):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client(HTTP_HOST=workspace.domains.get().domain)
+    with schema_context(workspace.schema_name):
+        client.force_login(user)
+    return client
+
+
+def test_admin_downloads_a_backup_and_the_download_is_recorded(make_workspace):
+    import gzip
+    import tarfile
+    from io import BytesIO
+
+    created = make_workspace("dlowner")
+    backup = _backup(created.workspace)
+    client = _logged_in_client(created.workspace, created.owner)
+
+    page = client.get("/settings/backups/")
+    assert page.status_code == 200
+    link = next(
+        part.split('"')[0]
+        for part in page.content.decode().split('href="')
+        if part.startswith("/settings/backups/download/")
+    )
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="kartoteka-dlowner-')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    with tarfile.open(fileobj=BytesIO(body), mode="r:gz") as archive:
+        names = archive.getnames()
+    assert "manifest.json" in names
+    assert "tables/members_user.copy" in names
+    assert gzip.decompress(body)
+    assert backup.downloads.get().email == created.owner.email
+
+
+def test_member_cannot_list_or_download_backups(make_workspace):
+    from tenants.backups.links import make_download_token
+
+    created = make_workspace("dlmember")
+    backup = _backup(created.workspace)
+    with schema_context(created.workspace.schema_name):
+        member = User.objects.create(email="m@example.com", full_name="M", role="member")
+    client = _logged_in_client(created.workspace, member)
+    token = make_download_token(
+        backup_id=str(backup.pk), member_id=member.pk, schema_name=created.workspace.schema_name
+    )
+
+    assert client.get("/settings/backups/").status_code == 403
+    assert client.get(f"/settings/backups/download/{token}/").status_code == 403
+    assert not backup.downloads.exists()
+
+
+def test_another_workspaces_admin_cannot_use_our_download_link(make_workspace):
+    ours = make_workspace("ours")
+    theirs = make_workspace("theirs")
+    backup = _backup(ours.workspace)
+    from tenants.backups.links import make_download_token
+
+    our_link_token = make_download_token(
+        backup_id=str(backup.pk), member_id=ours.owner.pk, schema_name=ours.workspace.schema_name
+    )
+    # Both owners are member 1 of their workspace: only the schema tells them apart.
+    assert ours.owner.pk == theirs.owner.pk
+    their_client = _logged_in_client(theirs.workspace, theirs.owner)
+
+    response = their_client.get(f"/settings/backups/download/{our_link_token}/")
+
+    assert response.status_code == 404
+    assert not backup.downloads.exists()
+
+
+def test_an_expired_download_link_is_refused(make_workspace, settings):
+    import time as clock
+
+    from tenants.backups.links import make_download_token
+
+    created = make_workspace("expired")
+    backup = _backup(created.workspace)
+    token = make_download_token(
+        backup_id=str(backup.pk),
+        member_id=created.owner.pk,
+        schema_name=created.workspace.schema_name,
+    )
+    settings.BACKUP_DOWNLOAD_LINK_SECONDS = 1
+    clock.sleep(2.1)
+    client = _logged_in_client(created.workspace, created.owner)
+
+    assert client.get(f"/settings/backups/download/{token}/").status_code == 404
