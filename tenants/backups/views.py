@@ -1,5 +1,6 @@
 """Backups in the workspace settings: the list, and downloads (owners and admins only)."""
 
+from collections.abc import Iterator
 from typing import cast
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -60,7 +61,7 @@ def backup_download(request: HttpRequest, token: str) -> HttpResponse:
     actions.record_download(backup=backup, user_id=member.pk, email=member.email)
     archive_file = actions.backup_storage().open(backup.storage_name, "rb")
 
-    def content():  # type: ignore[no-untyped-def]
+    def content() -> Iterator[bytes]:
         try:
             yield from decrypted_chunks(archive_file)
         except ArchiveError:
@@ -76,4 +77,4 @@ def backup_download(request: HttpRequest, token: str) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # type: ignore[return-value]
