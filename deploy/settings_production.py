@@ -9,6 +9,8 @@ from saas_platform.settings import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # required: no default in production
+# Backups are encrypted with this key (base64 of 32 random bytes); never derived in production.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY")
 
 PLATFORM_SCHEME = "https"
 PLATFORM_PORT = ""

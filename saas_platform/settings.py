@@ -48,6 +48,7 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "tenants.members",
+    "tenants.backups",
     "billing",
     "onboarding",
     "django.contrib.contenttypes",
@@ -159,6 +160,13 @@ MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 STATIC_ROOT = BASE_DIR / ".local" / "static"
 STATIC_URL = "/static/"
+# Workspace backups: encrypted archives in their own storage, never under MEDIA_ROOT or any
+# web-served folder (tenants.backups). S3-compatible storage: point "backups" at
+# django-storages' S3 backend. BACKUP_ENCRYPTION_KEY is base64 of 32 random bytes.
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=BASE_DIR / ".local" / "backups")
+BACKUP_STAGING_DIR = env.path("BACKUP_STAGING_DIR", default=BASE_DIR / ".local" / "tmp")
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=90)
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {
@@ -168,8 +176,13 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_ROOT)},
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
 
 # ---------------------------------------------------------------- accounts
 
@@ -303,6 +316,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "saas_platform.beat:WorkspaceBeatScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".local" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "expire-backups": {
+        "task": "tenants.backups.tasks.expire_backups_task",
+        "schedule": 60 * 60 * 24,
+        "options": {"tenant_schemas": ["public"]},
+    },
     # No "tenant_schemas": sent once per workspace (tenant-schemas-celery's convention).
     "clear-expired-sessions": {
         "task": "tenants.members.tasks.clear_expired_sessions",

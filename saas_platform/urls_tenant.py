@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from onboarding import views as onboarding_views
 from saas_platform import views
+from tenants.backups import views as backup_views
 from tenants.members import views as member_views
 
 urlpatterns = [
@@ -36,6 +37,12 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("settings/workspace/", member_views.workspace_settings, name="workspace_settings"),
+    path("settings/backups/", backup_views.backup_list, name="backup_list"),
+    path(
+        "settings/backups/download/<str:token>/",
+        backup_views.backup_download,
+        name="backup_download",
+    ),
     path("settings/language/", member_views.set_language, name="set_language"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),

@@ -86,6 +86,11 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
         "post", Outcome.LOGIN_PAGE, lambda s: {"invitation_id": s.invitation_id}
     ),
     "workspace_settings": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Hijacked"}),
+    "backup_list": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    # A's download links are also bound to A's schema and member (tests/tenants/test_backups.py).
+    "backup_download": IsolationCheck(
+        "get", Outcome.LOGIN_PAGE, lambda s: {"token": "a-signed-link-of-workspace-a"}
+    ),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
     # allauth: accounts.

@@ -1,0 +1,374 @@
+"""Backups of a workspace and restores from them, against real PostgreSQL and real files.
+
+These tests commit (the backup reads through its own connection, as in production),
+so they use `drop_new_workspace_schemas` to remove the schemas they create.
+"""
+
+import json
+import threading
+from io import StringIO
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_tenants.utils import schema_context
+from psycopg import sql
+
+from tenants.backups import actions
+from tenants.backups.engine import BackupRefusedError
+from tenants.backups.models import Backup, Restore
+from tenants.backups.snapshot import own_connection
+from tenants.members import actions as member_actions
+from tenants.members.models import AuditEntry, User
+from tenants.models import MemberDirectoryEntry, Workspace
+from tests.onboarding.schema_cleanup import drop_new_workspace_schemas_fixture  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("drop_new_workspace_schemas", "isolated_backup_storage")
+
+
+@pytest.fixture
+def isolated_backup_storage(settings, tmp_path):
+    settings.BACKUP_ROOT = tmp_path / "backups"
+    settings.BACKUP_STAGING_DIR = tmp_path / "staging"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "backups")},
+        },
+    }
+    # Django's setting_changed handler rebuilds the storages from these settings.
+
+
+def _table_contents(schema: str) -> dict[str, list[tuple]]:
+    """Every row of every table of `schema`, sorted, for comparing two schemas."""
+    contents: dict[str, list[tuple]] = {}
+    with own_connection(autocommit=True) as raw, raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            [schema],
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(schema, table)))
+            contents[table] = sorted(cursor.fetchall(), key=repr)
+    return contents
+
+
+def _populate(workspace: Workspace, owner: User) -> None:
+    with schema_context(workspace.schema_name):
+        invitation_email = "maria@example.com"
+        member_actions.invite_member(acting_user=owner, email=invitation_email, role="member")
+        default_storage.save("documents/contract.pdf", ContentFile(b"%PDF-1.4 contract " * 100))
+        default_storage.save("photo.jpg", ContentFile(bytes(range(256)) * 40))
+
+
+def _backup(workspace: Workspace) -> Backup:
+    backup = actions.request_backup(
+        workspace=workspace, reason=Backup.Reason.OPERATOR, run_in_background=False
+    )
+    return actions.make_backup(backup_id=str(backup.pk))
+
+
+def test_restore_into_a_new_workspace_gives_identical_tables_and_files(make_workspace):
+    source = make_workspace("source")
+    _populate(source.workspace, source.owner)
+
+    backup = _backup(source.workspace)
+    restore = actions.restore_into_new_workspace(
+        backup=backup, subdomain="source-copy", requested_by="operator@example.com"
+    )
+
+    copy = Workspace.objects.get(subdomain="source-copy")
+    assert restore.verified is True
+    assert copy.schema_name != source.workspace.schema_name
+    original = _table_contents(source.workspace.schema_name)
+    restored = _table_contents(copy.schema_name)
+    original.pop("django_session")
+    assert restored.pop("django_session") == []
+    assert restored == original
+    assert restore.files == 2
+    with schema_context(copy.schema_name):
+        assert default_storage.open("documents/contract.pdf").read() == b"%PDF-1.4 contract " * 100
+        assert default_storage.open("photo.jpg").read() == bytes(range(256)) * 40
+    assert MemberDirectoryEntry.objects.filter(workspace=copy).count() == 1
+
+
+def test_restored_members_can_log_in_with_their_passwords(make_workspace, client):
+    source = make_workspace("login-src")
+    backup = _backup(source.workspace)
+    actions.restore_into_new_workspace(backup=backup, subdomain="login-copy", requested_by="op")
+
+    copy = Workspace.objects.get(subdomain="login-copy")
+    with schema_context(copy.schema_name):
+        owner = User.objects.get(email=source.owner.email)
+        assert owner.check_password("correct-horse-battery-staple")
+
+
+def test_backup_taken_while_people_write_is_consistent(make_workspace):
+    workspace = make_workspace("busy").workspace
+    stop = threading.Event()
+    written: list[int] = []
+
+    def keep_writing() -> None:
+        from django.db import connection, transaction
+
+        try:
+            with schema_context(workspace.schema_name):
+                number = 0
+                while not stop.is_set():
+                    with transaction.atomic():
+                        member = User.objects.create(
+                            email=f"writer{number}@example.com", full_name="Writer", role="member"
+                        )
+                        AuditEntry.objects.create(
+                            actor=member, action=AuditEntry.Action.MEMBER_JOINED, target="w"
+                        )
+                    written.append(number)
+                    number += 1
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        while len(written) < 20:
+            threading.Event().wait(0.01)
+        backup = _backup(workspace)
+    finally:
+        stop.set()
+        writer.join()
+
+    restore = actions.restore_into_new_workspace(
+        backup=backup, subdomain="busy-copy", requested_by="op"
+    )
+    copy = Workspace.objects.get(subdomain="busy-copy")
+    with schema_context(copy.schema_name):
+        writers = User.objects.filter(email__startswith="writer").count()
+        their_entries = AuditEntry.objects.filter(actor__email__startswith="writer").count()
+    assert restore.verified
+    assert writers > 0
+    assert writers == their_entries
+
+
+def test_a_modified_archive_is_refused_and_nothing_is_created(make_workspace):
+    source = make_workspace("tamper")
+    backup = _backup(source.workspace)
+    storage = actions.backup_storage()
+    path = storage.path(backup.storage_name)
+    with open(path, "r+b") as archive:
+        archive.seek(backup.bytes // 2)
+        byte = archive.read(1)
+        archive.seek(backup.bytes // 2)
+        archive.write(bytes([byte[0] ^ 0xFF]))
+
+    with pytest.raises(BackupRefusedError):
+        actions.restore_into_new_workspace(
+            backup=backup, subdomain="tamper-copy", requested_by="op"
+        )
+
+    assert not Workspace.objects.filter(subdomain="tamper-copy").exists()
+    assert Restore.objects.get(backup=backup).status == Restore.Status.FAILED
+
+
+def test_a_truncated_archive_is_refused_even_with_a_matching_checksum(make_workspace):
+    source = make_workspace("cut")
+    backup = _backup(source.workspace)
+    storage = actions.backup_storage()
+    path = storage.path(backup.storage_name)
+    with open(path, "r+b") as archive:
+        archive.truncate(backup.bytes - 100)
+    # The checksum alone would catch this; forget it to prove the archive itself refuses.
+    Backup.objects.filter(pk=backup.pk).update(sha256="")
+    backup.refresh_from_db()
+
+    with pytest.raises(BackupRefusedError, match=r"cut short|modified|damaged"):
+        actions.restore_into_new_workspace(backup=backup, subdomain="cut-copy", requested_by="op")
+    assert not Workspace.objects.filter(subdomain="cut-copy").exists()
+
+
+def test_a_backup_from_newer_code_is_refused(make_workspace, monkeypatch):
+    source = make_workspace("newer")
+    backup = _backup(source.workspace)
+    everything = actions._template_migrations()
+    # This code knows one migration fewer than the one that made the backup.
+    monkeypatch.setattr(actions, "_template_migrations", lambda: set(sorted(everything)[1:]))
+
+    with pytest.raises(BackupRefusedError, match="newer version"):
+        actions.restore_into_new_workspace(backup=backup, subdomain="newer-copy", requested_by="op")
+    assert not Workspace.objects.filter(subdomain="newer-copy").exists()
+
+
+def test_restore_over_a_workspace_takes_a_safety_backup_and_keeps_the_old_schema(make_workspace):
+    created = make_workspace("over")
+    workspace = created.workspace
+    backup = _backup(workspace)
+    with schema_context(workspace.schema_name):
+        User.objects.create(email="later@example.com", full_name="Later", role="member")
+    old_schema = workspace.schema_name
+
+    restore = actions.restore_over_workspace(backup=backup, requested_by="op", confirmed=True)
+
+    workspace.refresh_from_db()
+    assert restore.verified
+    assert workspace.schema_name != old_schema
+    assert restore.replaced_schema == old_schema
+    with schema_context(workspace.schema_name):
+        assert not User.objects.filter(email="later@example.com").exists()
+    with schema_context(old_schema):
+        assert User.objects.filter(email="later@example.com").exists()
+    safety = restore.safety_backup
+    assert safety.reason == Backup.Reason.SAFETY
+    assert safety.status == Backup.Status.DONE
+
+
+def test_restore_over_needs_confirmation(make_workspace):
+    created = make_workspace("unconfirmed")
+    backup = _backup(created.workspace)
+    with pytest.raises(BackupRefusedError, match="confirmation"):
+        actions.restore_over_workspace(backup=backup, requested_by="op", confirmed=False)
+
+
+def test_expired_backups_lose_their_archive_but_keep_their_row(make_workspace):
+    created = make_workspace("old")
+    backup = _backup(created.workspace)
+    storage = actions.backup_storage()
+    assert storage.exists(backup.storage_name)
+    name = backup.storage_name
+
+    removed = actions.expire_backups(now=backup.expires_at)
+
+    backup.refresh_from_db()
+    assert removed == 1
+    assert backup.status == Backup.Status.EXPIRED
+    assert not storage.exists(name)
+
+
+def test_archive_is_encrypted_at_rest(make_workspace):
+    created = make_workspace("secret")
+    backup = _backup(created.workspace)
+    raw = actions.backup_storage().open(backup.storage_name, "rb").read()
+    assert created.owner.email.encode() not in raw
+    assert b"manifest.json" not in raw
+
+
+def test_commands_back_up_and_restore_with_json(make_workspace):
+    created = make_workspace("cmd")
+    out = StringIO()
+    call_command("backup_workspace", "cmd", "--json", stdout=out)
+    made = json.loads(out.getvalue())
+    assert made["bytes"] > 0
+    assert made["rows"] > 0
+    assert made["seconds"] >= 0
+
+    out = StringIO()
+    call_command("restore_workspace", made["backup_id"], "--into", "cmd-copy", "--json", stdout=out)
+    restored = json.loads(out.getvalue())
+    assert restored["verified"] is True
+    assert restored["workspace"] == "cmd-copy"
+    assert restored["tables"] == made["tables"]
+    assert restored["rows"] == made["rows"]
+    assert restored["files"] == 0
+
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore_workspace", made["backup_id"], "--over", "cmd")
+    with pytest.raises(CommandError, match="its own workspace"):
+        call_command("restore_workspace", made["backup_id"], "--over", "cmd-copy", "--yes")
+    assert created.workspace.subdomain == "cmd"
+
+
+def _logged_in_client(workspace: Workspace, user: User):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client(HTTP_HOST=workspace.domains.get().domain)
+    with schema_context(workspace.schema_name):
+        client.force_login(user)
+    return client
+
+
+def test_admin_downloads_a_backup_and_the_download_is_recorded(make_workspace):
+    import gzip
+    import tarfile
+    from io import BytesIO
+
+    created = make_workspace("dlowner")
+    backup = _backup(created.workspace)
+    client = _logged_in_client(created.workspace, created.owner)
+
+    page = client.get("/settings/backups/")
+    assert page.status_code == 200
+    link = next(
+        part.split('"')[0]
+        for part in page.content.decode().split('href="')
+        if part.startswith("/settings/backups/download/")
+    )
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="kartoteka-dlowner-')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    with tarfile.open(fileobj=BytesIO(body), mode="r:gz") as archive:
+        names = archive.getnames()
+    assert "manifest.json" in names
+    assert "tables/members_user.copy" in names
+    assert gzip.decompress(body)
+    assert backup.downloads.get().email == created.owner.email
+
+
+def test_member_cannot_list_or_download_backups(make_workspace):
+    from tenants.backups.links import make_download_token
+
+    created = make_workspace("dlmember")
+    backup = _backup(created.workspace)
+    with schema_context(created.workspace.schema_name):
+        member = User.objects.create(email="m@example.com", full_name="M", role="member")
+    client = _logged_in_client(created.workspace, member)
+    token = make_download_token(
+        backup_id=str(backup.pk), member_id=member.pk, schema_name=created.workspace.schema_name
+    )
+
+    assert client.get("/settings/backups/").status_code == 403
+    assert client.get(f"/settings/backups/download/{token}/").status_code == 403
+    assert not backup.downloads.exists()
+
+
+def test_another_workspaces_admin_cannot_use_our_download_link(make_workspace):
+    ours = make_workspace("ours")
+    theirs = make_workspace("theirs")
+    backup = _backup(ours.workspace)
+    from tenants.backups.links import make_download_token
+
+    our_link_token = make_download_token(
+        backup_id=str(backup.pk), member_id=ours.owner.pk, schema_name=ours.workspace.schema_name
+    )
+    # Both owners are member 1 of their workspace: only the schema tells them apart.
+    assert ours.owner.pk == theirs.owner.pk
+    their_client = _logged_in_client(theirs.workspace, theirs.owner)
+
+    response = their_client.get(f"/settings/backups/download/{our_link_token}/")
+
+    assert response.status_code == 404
+    assert not backup.downloads.exists()
+
+
+def test_an_expired_download_link_is_refused(make_workspace, settings):
+    import time as clock
+
+    from tenants.backups.links import make_download_token
+
+    created = make_workspace("expired")
+    backup = _backup(created.workspace)
+    token = make_download_token(
+        backup_id=str(backup.pk),
+        member_id=created.owner.pk,
+        schema_name=created.workspace.schema_name,
+    )
+    settings.BACKUP_DOWNLOAD_LINK_SECONDS = 1
+    clock.sleep(2.1)
+    client = _logged_in_client(created.workspace, created.owner)
+
+    assert client.get(f"/settings/backups/download/{token}/").status_code == 404
