@@ -148,8 +148,11 @@ class Engine:
         base_url: str = "http://127.0.0.1",
         retry_schedule_days: Iterable[int] = (3, 5, 7),
         after_final_failure: str = "cancel",
+        upcoming_days: int = 7,
     ) -> None:
         self.lock = threading.RLock()
+        self.upcoming_days = upcoming_days
+        self.upcoming_sent: set[tuple[str, int]] = set()
         self.base_url = base_url
         self.retry_schedule_days = list(retry_schedule_days)
         self.after_final_failure = after_final_failure
@@ -1862,9 +1865,18 @@ class Engine:
                 and sub["cancel_at"] <= until
             ):
                 due.append((int(sub["cancel_at"]), "cancel_at", sub["id"]))
-            end = self.period_of(sub)[1]
+            start, end = self.period_of(sub)
             if end <= until:
                 due.append((end, "period_end", sub["id"]))
+            upcoming = end - self.upcoming_days * DAY
+            if (
+                self.upcoming_days
+                and status in ("active", "past_due")
+                and not sub["cancel_at_period_end"]
+                and (sub["id"], end) not in self.upcoming_sent
+                and start < upcoming <= until
+            ):
+                due.append((upcoming, "upcoming", sub["id"]))
         for inv in self.all("invoice"):
             if inv["test_clock"] != clock_id or inv["status"] != "open":
                 continue
@@ -1911,6 +1923,13 @@ class Engine:
                     inv["status_transitions"]["voided_at"] = when
                     self.emit("invoice.voided", inv)
             self._emit_sub_updated(sub, before)
+            return
+        if what == "upcoming":
+            self.upcoming_sent.add((sub["id"], self.period_of(sub)[1]))
+            preview = self.preview_invoice({"subscription": sub["id"]})
+            del preview["id"]  # Stripe's upcoming invoice has no id
+            evt = self.emit("invoice.upcoming", sub)
+            evt["data"]["object"] = preview
             return
         if what == "trial_will_end":
             self.trial_warned.add(sub["id"])
@@ -2255,6 +2274,14 @@ class Engine:
     # ------------------------------------------------------------------ expansion
 
     def expand(self, obj: Any, paths: list[str]) -> Any:
+        if isinstance(obj, dict) and obj.get("object") == "checkout.session":
+            if "line_items" in paths:
+                # Only present when expanded, as in Stripe.
+                lines = self.checkout_line_items(obj["id"])
+                obj["line_items"] = o.list_object(
+                    lines, f"/v1/checkout/sessions/{obj['id']}/line_items"
+                )
+            paths = [p for p in paths if p != "line_items"]
         for path in paths:
             self._expand_path(obj, path.split("."))
         return obj
