@@ -2190,6 +2190,7 @@ class Engine:
                 raise card_declined()
             cs["payment_status"] = "paid"
         cs["status"] = "complete"
+        cs["url"] = None  # Stripe shows the URL only while the session is open
         del now
         self.emit("checkout.session.completed", self.public(cs))
         return cs
