@@ -788,7 +788,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             engine.request_context = {"id": request_id, "idempotency_key": key}
             engine.api_version = self.headers.get("Stripe-Version") or engine.api_version
-            saved_outbox = len(engine.outbox)
             try:
                 status, payload = 200, self._call(engine, method, path, params)
                 if isinstance(payload, dict) and payload.get("object") not in (
@@ -799,7 +798,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     payload = engine.render(payload)
                 payload = engine.expand(payload, [str(x) for x in expand])
             except StripeError as exc:
-                del engine.outbox[saved_outbox:]
+                # Events of what did happen (a declined charge...) are still sent; the
+                # engine validates before it changes anything, so a refused call has none.
                 status, payload = exc.status, exc.body()
             finally:
                 engine.request_context = {"id": None, "idempotency_key": None}
@@ -924,6 +924,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             inv = engine.get(parts[1], "invoice")
             if len(parts) > 2 and parts[2] == "pdf":
                 return 200, pages.invoice_pdf(inv), "application/pdf", {}
+            if method == "POST" and len(parts) > 2 and parts[2] == "pay":
+                try:
+                    engine.pay_invoice(
+                        inv["id"], {"payment_method": data.get("card") or "pm_card_visa"}
+                    )
+                    message = "Thank you: the invoice is paid."
+                    status = 200
+                except StripeError as exc:
+                    message, status = exc.message, exc.status
+                return status, pages.invoice_page(engine, inv, message).encode(), html, {}
             return 200, pages.invoice_page(engine, inv).encode(), html, {}
         if head == "receipts":
             return 200, pages.page("Receipt", "<h1>Receipt</h1><p>Paid.</p>").encode(), html, {}
@@ -1077,14 +1087,17 @@ class DoubleServer:
     def _run(self, fn: Callable[[Engine], Any]) -> Any:
         """Run ``fn`` under the engine's lock, then deliver the events it caused."""
         with self.engine.lock:
+            error: BaseException | None = None
+            result: Any = None
             try:
                 result = fn(self.engine)
                 result = self.engine.render(result) if isinstance(result, dict) else result
-            except BaseException:
-                self.engine.outbox.clear()
-                raise
+            except BaseException as exc:  # re-raised below, after what happened is sent
+                error = exc
             events = self.engine.take_outbox()
         self.deliverer.submit(events)
+        if error is not None:
+            raise error
         return result
 
     def _advance_locked(self, *, seconds: float = 0, to: int | None = None) -> None:

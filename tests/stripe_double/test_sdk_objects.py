@@ -415,3 +415,35 @@ def test_reset_forgets_everything(stripe_double):
     assert stripe.Customer.list().data == []
     assert stripe_double.events() == []
     assert stripe.Customer.create().id.startswith("cus_")
+
+
+def test_a_refused_update_changes_nothing(stripe_double):
+    price = seat_price(100)
+    customer = stripe.Customer.create(payment_method="pm_card_visa")
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id, "quantity": 2}], metadata={"a": "1"}
+    )
+    events = len(stripe_double.events())
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe.Subscription.modify(
+            sub.id,
+            metadata={"a": "2"},
+            cancel_at_period_end=True,
+            items=[
+                {"id": sub["items"].data[0].id, "quantity": 5},
+                {"price": "price_missing"},
+            ],
+            proration_behavior="always_invoice",
+        )
+    assert err.value.param == "items[1][price]"
+    same = stripe.Subscription.retrieve(sub.id)
+    assert same.metadata.to_dict() == {"a": "1"}
+    assert same.cancel_at_period_end is False
+    assert same["items"].data[0].quantity == 2
+    assert stripe.SubscriptionItem.retrieve(sub["items"].data[0].id).quantity == 2
+    assert len(stripe_double.events()) == events
+    # And the subscription still works afterwards.
+    changed = stripe.Subscription.modify(
+        sub.id, items=[{"id": sub["items"].data[0].id, "quantity": 3}], proration_behavior="none"
+    )
+    assert stripe.SubscriptionItem.retrieve(changed["items"].data[0].id).quantity == 3
