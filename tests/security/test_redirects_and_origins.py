@@ -160,6 +160,7 @@ def test_production_settings_trust_no_workspace_origin(monkeypatch):
     import importlib
 
     monkeypatch.setenv("SECRET_KEY", "x" * 60)
+    monkeypatch.setenv("BACKUP_ENCRYPTION_KEY", "A" * 43 + "=")
     production = importlib.import_module("deploy.settings_production")
     production = importlib.reload(production)
 
