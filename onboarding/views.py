@@ -18,7 +18,7 @@ from tenants.actions import create_workspace, subdomain_error
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
 from tenants.members.models import User
 from tenants.models import Workspace
-from tenants.selectors import workspace_host, workspace_url
+from tenants.selectors import workspace_address, workspace_url
 from tenants.validators import normalize_subdomain
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -31,7 +31,13 @@ def _redirect_into_workspace(workspace: Workspace, owner: User) -> HttpResponseR
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    """The public signup: the page's language becomes the workspace's and the owner's."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = SignupForm(
+        request.POST or None,
+        language=language,
+        accept_language=request.headers.get("Accept-Language", ""),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -40,7 +46,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                 subdomain=data["subdomain"],
                 owner_email=data["email"],
                 owner_password=data["password"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
+                owner_full_name=data["full_name"],
+                language=language,
+                owner_language=language,
+                default_country=data["country"],
+                time_zone=data["time_zone"],
             )
         except ValidationError as error:
             repeated = owner_of_just_created_workspace(
@@ -48,10 +58,20 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             if repeated is not None:
                 return _redirect_into_workspace(*repeated)
-            form.add_error(None, error)
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                form.add_error(None, error)
         else:
             return _redirect_into_workspace(created.workspace, created.owner)
-    return render(request, "onboarding/signup.html", {"form": form})
+    if form.is_bound:
+        form.focus_first_error()
+    return render(
+        request,
+        "onboarding/signup.html",
+        {"form": form, "address_suffix": workspace_address("")},
+    )
 
 
 @require_GET
@@ -62,7 +82,7 @@ def check_subdomain(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "onboarding/_subdomain_status.html",
-        {"subdomain": subdomain, "host": workspace_host(subdomain), "error": error},
+        {"subdomain": subdomain, "host": workspace_address(subdomain), "error": error},
     )
 
 

@@ -89,9 +89,11 @@ GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
-    "saas_platform.middleware.WorkspaceMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before the workspace lookup: stylesheets and the favicon load on every host,
+    # including an unknown subdomain and a suspended workspace (their pages use them).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "saas_platform.middleware.WorkspaceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,6 +164,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files served at the site root on every host (/favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "saas_platform" / "root_files"
 
 # ---------------------------------------------------------------- accounts
 
@@ -232,7 +236,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("uk", _("Ukrainian")), ("en", _("English"))]
+# How each language writes its own name, for the language switch ("UK" reads as Britain).
+LANGUAGE_NATIVE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates in every language ("6 Dec 2026", "06.12.2026"), see the modules.
+FORMAT_MODULE_PATH = ["saas_platform.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Moscow"
 USE_TZ = True
@@ -242,6 +250,8 @@ USE_TZ = True
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartoteka <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people whose workspace is suspended (and every error page) can turn.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default=f"support@{PLATFORM_DOMAIN}")
 
 # ---------------------------------------------------------------- Celery
 

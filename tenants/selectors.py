@@ -21,6 +21,11 @@ def workspace_host(subdomain: str) -> str:
     return f"{subdomain}.{settings.PLATFORM_DOMAIN}"
 
 
+def workspace_address(subdomain: str) -> str:
+    """The address people type for a workspace, with the port when there is one (development)."""
+    return f"{workspace_host(subdomain)}{_port_suffix()}"
+
+
 def workspace_url(workspace: Workspace, path: str = "/") -> str:
     """Absolute URL of `path` inside `workspace`."""
     return (

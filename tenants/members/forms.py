@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from tenants.members.models import Role
-from tenants.models import TIME_ZONE_CHOICES, Language
+from tenants.forms import TimeZoneField
+from tenants.models import Language
 
 
 class InviteMemberForm(forms.Form):
@@ -52,7 +53,7 @@ class WorkspaceSettingsForm(forms.Form):
         choices=lambda: list(countries),
         help_text=_("Phone numbers without a country code are read as numbers of this country."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField(label=_("Time zone"))
     default_language = forms.ChoiceField(
         label=_("Default language"),
         choices=Language.choices,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tenants.actions import update_workspace_settings
 from tenants.members import actions
+from tenants.members import language as language_rule
 from tenants.members.forms import (
     AcceptInvitationForm,
     ChangeRoleForm,
@@ -26,6 +27,7 @@ from tenants.members.models import Invitation, Role, User
 from tenants.members.permissions import workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
 from tenants.models import Workspace
+from tenants.regional import canonical_zone
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -198,7 +200,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "name": workspace.name,
         "default_country": str(workspace.default_country),
-        "time_zone": workspace.time_zone,
+        "time_zone": canonical_zone(workspace.time_zone) or workspace.time_zone,
         "default_language": workspace.default_language,
     }
     form = WorkspaceSettingsForm(request.POST or None, initial=initial)
@@ -226,7 +228,11 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language; a logged-in member's choice is remembered."""
+    """Switch the interface language: the choice wins now and is remembered for the person.
+
+    A member's saved preference changes at once; a visitor's choice (on the login page)
+    becomes their preference when they log in (tenants.members.language).
+    """
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
@@ -234,18 +240,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
-    if language not in {code for code, _name in settings.LANGUAGES}:
+    if language not in language_rule.supported_languages():
         return response
     if request.user.is_authenticated:
         actions.set_member_language(acting_user=_member(request), language=language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=False,
-    )
+    else:
+        language_rule.note_language_choice(request, language)
+    language_rule.set_language_cookie(response, language)
     return response
 
 
