@@ -115,3 +115,41 @@ class SignupForm(forms.Form):
 
 class FindWorkspaceForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"))
+
+
+class PublicLoginForm(forms.Form):
+    """The public site's "Log in": a workspace address, or an e-mail to find it by."""
+
+    address = forms.CharField(
+        label=_("Workspace address or your e-mail"),
+        max_length=254,
+        help_text=_("For example romashka, romashka.%(domain)s or you@example.com.")
+        % {"domain": settings.PLATFORM_DOMAIN},
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["address"].widget.attrs.update(
+            {
+                "autofocus": True,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        )
+
+    def clean_address(self) -> str:
+        return str(self.cleaned_data["address"]).strip()
+
+    @property
+    def is_email(self) -> bool:
+        return "@" in self.cleaned_data.get("address", "")
+
+    def subdomain(self) -> str:
+        """The subdomain typed, from "acme", "acme.example.com" or "https://acme.example.com/x"."""
+        text = self.cleaned_data["address"].lower()
+        text = text.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].strip(".")
+        suffix = f".{settings.PLATFORM_DOMAIN}".lower()
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+        return normalize_subdomain(text)

@@ -4,21 +4,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from onboarding.actions import request_workspace_reminder
-from onboarding.forms import FindWorkspaceForm, SignupForm
+from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
 from onboarding.selectors import owner_of_just_created_workspace
 from tenants.actions import create_workspace, subdomain_error
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
 from tenants.members.models import User
 from tenants.models import Workspace
-from tenants.selectors import workspace_address, workspace_url
+from tenants.selectors import customer_workspace_at, workspace_address, workspace_url
 from tenants.validators import normalize_subdomain
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -98,6 +100,46 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
             request, "onboarding/find_workspace_sent.html", {"email": form.cleaned_data["email"]}
         )
     return render(request, "onboarding/find_workspace.html", {"form": form})
+
+
+def public_login(request: HttpRequest) -> HttpResponse:
+    """The public site's "Log in": go to the workspace's own login page, in this language.
+
+    An address takes the person to `<address>/accounts/login/?lang=..` (the language
+    chosen here carries over, see tenants.members.language); an e-mail sends the
+    find-my-workspace e-mail instead, with the same answer whatever the address.
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = PublicLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_email:
+            try:
+                validate_email(form.cleaned_data["address"])
+            except ValidationError:
+                form.add_error("address", _("Please enter a valid e-mail address."))
+            else:
+                request_workspace_reminder(email=form.cleaned_data["address"], language=language)
+                return render(
+                    request,
+                    "onboarding/find_workspace_sent.html",
+                    {"email": form.cleaned_data["address"]},
+                )
+        else:
+            workspace = customer_workspace_at(form.subdomain())
+            if workspace is not None:
+                login_path = reverse("account_login", urlconf=settings.ROOT_URLCONF)
+                return HttpResponseRedirect(
+                    workspace_url(workspace, f"{login_path}?{urlencode({'lang': language})}")
+                )
+            form.add_error(
+                "address",
+                _(
+                    "There is no workspace at “%(address)s”. Check the address, or enter "
+                    "your e-mail and we will send you the list of your workspaces."
+                )
+                % {"address": workspace_address(form.subdomain() or "…")},
+            )
+    return render(request, "onboarding/public_login.html", {"form": form})
 
 
 def welcome(request: HttpRequest, token: str) -> HttpResponse:

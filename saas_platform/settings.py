@@ -229,6 +229,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 LANGUAGE_COOKIE_NAME = "kartoteka_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 X_FRAME_OPTIONS = "DENY"
+# A stale form is explained on the product's own page, in the reader's language.
+CSRF_FAILURE_VIEW = "saas_platform.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

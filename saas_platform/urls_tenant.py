@@ -40,3 +40,8 @@ urlpatterns = [
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
 ]
+
+handler400 = "saas_platform.views.bad_request"
+handler403 = "saas_platform.views.permission_denied"
+handler404 = "saas_platform.views.page_not_found"
+handler500 = "saas_platform.views.server_error"

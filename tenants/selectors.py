@@ -38,6 +38,13 @@ def customer_workspaces() -> QuerySet[Workspace]:
     return Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER)
 
 
+def customer_workspace_at(subdomain: str) -> Workspace | None:
+    """The active or read-only customer workspace at `subdomain` (suspended ones too)."""
+    if not subdomain:
+        return None
+    return customer_workspaces().filter(subdomain=subdomain).first()
+
+
 def workspaces_for_operators() -> QuerySet[Workspace]:
     """Customer workspaces with their active member count and owner e-mail, newest first.
 
