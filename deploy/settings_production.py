@@ -12,10 +12,11 @@ SECRET_KEY = env.str("SECRET_KEY")  # required: no default in production
 
 PLATFORM_SCHEME = "https"
 PLATFORM_PORT = ""
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[f"https://{PLATFORM_DOMAIN}", f"https://*.{PLATFORM_DOMAIN}"],  # noqa: F405
-)
+# Only the request's own origin (Django always accepts it); see saas_platform/settings.py.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# One reverse proxy (Caddy or nginx, deploy/PRODUCTION.md) appends the client's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # TLS ends at the proxy, which must set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,5 +1,6 @@
 """Writes of the public site's flows."""
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -23,3 +24,25 @@ def request_workspace_reminder(*, email: str, language: str) -> bool:
         return False
     transaction.on_commit(lambda: email_workspace_list.delay(email.strip(), language))
     return True
+
+
+def _within_hourly_limit(key: str, limit: int) -> bool:
+    """Count one more event under `key` (public schema's cache); False once over `limit`."""
+    cache.add(key, 0, timeout=60 * 60)
+    return cache.incr(key) <= limit
+
+
+def record_signup_attempt(*, client: str, email: str) -> bool:
+    """Count a signup attempt against the client address and the owner e-mail.
+
+    Public schema. Each signup creates a PostgreSQL schema and sends an e-mail, so both
+    are limited per hour (settings SIGNUPS_PER_CLIENT_PER_HOUR, SIGNUPS_PER_EMAIL_PER_HOUR).
+    Returns False when either limit is reached: the caller creates nothing then.
+    """
+    per_client = _within_hourly_limit(
+        f"signup-attempts:client:{client}", settings.SIGNUPS_PER_CLIENT_PER_HOUR
+    )
+    per_email = _within_hourly_limit(
+        f"signup-attempts:email:{email.strip().casefold()}", settings.SIGNUPS_PER_EMAIL_PER_HOUR
+    )
+    return per_client and per_email

@@ -1,5 +1,7 @@
 """The public site's signup and find-my-workspace pages, and the welcome hand-off."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -8,28 +10,66 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from onboarding.actions import request_workspace_reminder
+from onboarding.actions import record_signup_attempt, request_workspace_reminder
 from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
-from onboarding.selectors import owner_of_just_created_workspace
 from tenants.actions import create_workspace, subdomain_error
+from tenants.client_address import client_ip
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
+from tenants.members.language import set_language_cookie
 from tenants.members.models import User
 from tenants.models import Workspace
-from tenants.selectors import customer_workspace_at, workspace_address, workspace_url
+from tenants.selectors import (
+    customer_workspace_at,
+    public_site_url,
+    workspace_address,
+    workspace_host,
+    workspace_url,
+)
 from tenants.validators import normalize_subdomain
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
-def _redirect_into_workspace(workspace: Workspace, owner: User) -> HttpResponseRedirect:
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _handoff_page(request: HttpRequest, workspace: Workspace, owner: User) -> HttpResponse:
+    """The page that carries the new owner into their workspace: a form POSTed there.
+
+    A POST, not a link: a link that logs in on GET would let any page log a visitor into
+    someone else's workspace. The welcome view accepts it only from this site's origin,
+    so the browser's Origin header must be sent: this page's referrer policy allows that
+    (the site-wide "same-origin" would send `Origin: null` across origins).
+    """
     token = make_login_handoff(schema_name=workspace.schema_name, user=owner)
-    path = reverse("welcome", urlconf=settings.ROOT_URLCONF, args=[token])
-    return HttpResponseRedirect(workspace_url(workspace, path))
+    action = workspace_url(workspace, reverse("welcome", urlconf=settings.ROOT_URLCONF))
+    response = render(
+        request,
+        "onboarding/handoff.html",
+        {"action": action, "token": token, "host": workspace_host(workspace.subdomain)},
+    )
+    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response._csp_update = {"form-action": [_origin_of(action)]}  # type: ignore[attr-defined]
+    return response
+
+
+def _taken_workspace_login_url(form: SignupForm) -> str | None:
+    """The login page of the workspace whose address the form asked for, if it is taken."""
+    if not form.has_error("subdomain", code="taken"):
+        return None
+    subdomain = normalize_subdomain(str(form.data.get("subdomain", "")))
+    workspace = Workspace.objects.filter(subdomain=subdomain).first()
+    if workspace is None:
+        return None
+    return workspace_url(workspace, reverse("account_login", urlconf=settings.ROOT_URLCONF))
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -40,39 +80,49 @@ def signup(request: HttpRequest) -> HttpResponse:
         language=language,
         accept_language=request.headers.get("Accept-Language", ""),
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            created = create_workspace(
-                name=data["name"],
-                subdomain=data["subdomain"],
-                owner_email=data["email"],
-                owner_password=data["password"],
-                owner_full_name=data["full_name"],
-                language=language,
-                owner_language=language,
-                default_country=data["country"],
-                time_zone=data["time_zone"],
+        if not record_signup_attempt(client=client_ip(request), email=data["email"]):
+            form.add_error(
+                None,
+                _("Too many sign-up attempts. Please wait an hour and try again."),
             )
-        except ValidationError as error:
-            repeated = owner_of_just_created_workspace(
-                subdomain=data["subdomain"], email=data["email"], password=data["password"]
-            )
-            if repeated is not None:
-                return _redirect_into_workspace(*repeated)
-            if hasattr(error, "error_dict"):
-                for field, field_errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
-            else:
-                form.add_error(None, error)
+            status = 429
         else:
-            return _redirect_into_workspace(created.workspace, created.owner)
+            try:
+                created = create_workspace(
+                    name=data["name"],
+                    subdomain=data["subdomain"],
+                    owner_email=data["email"],
+                    owner_password=data["password"],
+                    owner_full_name=data["full_name"],
+                    language=language,
+                    owner_language=language,
+                    default_country=data["country"],
+                    time_zone=data["time_zone"],
+                )
+            except ValidationError as error:
+                # A repeated signup (double click, back button) finds its address taken; the
+                # page links to that workspace's login, never logs in by itself.
+                if hasattr(error, "error_dict"):
+                    for field, field_errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, field_errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                return _handoff_page(request, created.workspace, created.owner)
     if form.is_bound:
         form.focus_first_error()
     return render(
         request,
         "onboarding/signup.html",
-        {"form": form, "address_suffix": workspace_address("")},
+        {
+            "form": form,
+            "taken_login_url": _taken_workspace_login_url(form),
+            "address_suffix": workspace_address(""),
+        },
+        status=status,
     )
 
 
@@ -142,11 +192,22 @@ def public_login(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/public_login.html", {"form": form})
 
 
-def welcome(request: HttpRequest, token: str) -> HttpResponse:
-    """Workspace host: log in the owner who just signed up, then show the workspace."""
-    user = consume_login_handoff(token)
+@csrf_exempt
+def welcome(request: HttpRequest) -> HttpResponse:
+    """Workspace host: log in the owner the public site just signed up, then show the workspace.
+
+    Only a POST from the public site's own origin (its hand-off page) carrying an unused
+    token for this workspace. CSRF-exempt because the form comes from another origin; the
+    Origin check stands in for it, so no other page can log a visitor in (login CSRF).
+    """
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    origin = request.headers.get("Origin", "")
+    user = None
+    if token and origin == _origin_of(public_site_url("/")):
+        user = consume_login_handoff(token)
     if user is None:
-        messages.error(request, _("This sign-in link has expired. Please log in."))
+        if request.method == "POST":
+            messages.error(request, _("This sign-in link has expired. Please log in."))
         return redirect("account_login")
     login(request, user, backend=LOGIN_BACKEND)
     from allauth.account.models import EmailAddress
@@ -158,4 +219,9 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
             request,
             _("Welcome to your workspace! We have sent you an e-mail to confirm your address."),
         )
-    return redirect("home")
+    # The language of the signup page is the owner's choice: keep it on this host too,
+    # so the login page after a logout speaks it as well.
+    response = redirect("home")
+    if user.language:
+        set_language_cookie(response, user.language)
+    return response

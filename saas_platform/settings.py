@@ -28,14 +28,17 @@ PLATFORM_SCHEME = env.str("PLATFORM_SCHEME", default="http")
 PLATFORM_PORT = env.str("PLATFORM_PORT", default="8000")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}"])
-_port_suffix = f":{PLATFORM_PORT}" if PLATFORM_PORT else ""
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[
-        f"{PLATFORM_SCHEME}://{PLATFORM_DOMAIN}{_port_suffix}",
-        f"{PLATFORM_SCHEME}://*.{PLATFORM_DOMAIN}{_port_suffix}",
-    ],
-)
+# Django's CSRF check always accepts the request's own origin (scheme and Host). Nothing
+# else is trusted: every workspace is a subdomain, so a wildcard here would let any
+# workspace (an attacker's too) post into another one. The public site's hand-off into a
+# new workspace is the one cross-origin POST; it checks its own origin (onboarding.views).
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# How many reverse proxies we run in front of gunicorn, each appending the address it saw
+# to X-Forwarded-For. 0 (development, tests): the client is REMOTE_ADDR and the header is
+# ignored. Behind one proxy (production): 1. Feeds allauth's rate limits, django-axes'
+# lockouts and the signup limits, all through tenants.client_address.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # ---------------------------------------------------------------- apps
 
@@ -59,6 +62,7 @@ SHARED_APPS = [
     "axes",
     "django_htmx",
     "django_countries",
+    "csp",
     "saas_platform",
 ]
 
@@ -105,6 +109,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "saas_platform.urls_tenant"
@@ -181,7 +186,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# A path, not a URL name: it must resolve on the public host (operator console) too.
+LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "tenants.members.adapter.AccountAdapter"
@@ -199,7 +205,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kartoteka] "
-# allauth's own limits (per workspace, since cache keys carry the schema).
+# allauth's own limits (per workspace, since cache keys carry the schema), keyed on the
+# client address from tenants.client_address (the account adapter's get_client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -215,8 +223,18 @@ AXES_ONLY_ADMIN_SITE = True
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Per client address only: a lockout by user name would let anyone lock an operator out.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip"
+
+# Public signup creates a PostgreSQL schema each time: at most this many attempts an hour
+# per client address and per owner e-mail (onboarding.actions).
+SIGNUPS_PER_CLIENT_PER_HOUR = env.int("SIGNUPS_PER_CLIENT_PER_HOUR", default=10)
+SIGNUPS_PER_EMAIL_PER_HOUR = env.int("SIGNUPS_PER_EMAIL_PER_HOUR", default=3)
+# Invitation e-mails a workspace may send an hour, unless billing's policy says otherwise
+# (tenants.policy.WorkspacePolicy.invitations_per_hour).
+INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=20)
 
 # ---------------------------------------------------------------- cookies and security
 
@@ -233,6 +251,24 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "saas_platform.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): everything from our own origin, nothing inline, so
+# an injected tag can neither run nor send anything elsewhere. htmx's own indicator <style>
+# is switched off (the htmx-config meta tag in base.html); its rules live in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # ---------------------------------------------------------------- i18n
 

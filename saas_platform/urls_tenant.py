@@ -12,7 +12,7 @@ from tenants.members import views as member_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("welcome/<str:token>/", onboarding_views.welcome, name="welcome"),
+    path("welcome/", onboarding_views.welcome, name="welcome"),
     path("invite/<str:token>/", member_views.accept_invitation, name="invitation_accept"),
     path("settings/members/", member_views.member_list, name="members"),
     path(

@@ -114,11 +114,11 @@ def canonical_zone(name: str) -> str | None:
 
 
 def utc_offset_label(name: str, at: datetime | None = None) -> str:
-    """"UTC+02:00" for the zone's offset now (or at `at`)."""
+    """ "UTC+02:00" for the zone's offset now (or at `at`)."""
     moment = at or timezone.now()
     offset = moment.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "+" if minutes >= 0 else "−"
+    sign = "+" if minutes >= 0 else "-"
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 

@@ -49,6 +49,13 @@ class IsolationCheck:
     url_kwargs: Callable[[CrossWorkspaceSample], dict[str, object]] = _no_args
     # Form data that would change something for a member of A (posted as is).
     data: dict[str, str] = field(default_factory=dict)
+    # Form data made of A's tokens, merged into `data`.
+    data_from_sample: Callable[[CrossWorkspaceSample], dict[str, str]] = _no_args  # type: ignore[assignment]
+    # Request headers, in the test client's spelling (HTTP_ORIGIN).
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def form_data(self, sample: CrossWorkspaceSample) -> dict[str, object]:
+        return {**self.data, **self.data_from_sample(sample)}
 
 
 NEW_PASSWORD = {"oldpassword": "", "password1": "b-new-secret-91", "password2": "b-new-secret-91"}
@@ -56,8 +63,12 @@ NEW_PASSWORD = {"oldpassword": "", "password1": "b-new-secret-91", "password2": 
 ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     # Kartoteka's own pages.
     "home": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    # The public site's hand-off form, with A's unused token, from the public site's origin.
     "welcome": IsolationCheck(
-        "get", Outcome.LOGIN_PAGE, lambda s: {"token": s.login_handoff_token}
+        "post",
+        Outcome.LOGIN_PAGE,
+        data_from_sample=lambda s: {"token": s.login_handoff_token},
+        headers={"HTTP_ORIGIN": "http://localhost:8000"},
     ),
     "invitation_accept": IsolationCheck(
         "post",

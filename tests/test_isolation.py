@@ -19,6 +19,7 @@ from tests.cross_workspace import (
     logged_in_through_form,
     with_session_of,
 )
+from tests.handoff import welcome_into
 from tests.tenants.tasks_for_tests import celery_worker, member_emails
 
 
@@ -185,7 +186,7 @@ def test_email_confirmation_link_of_workspace_a_confirms_nothing_on_workspace_b(
     # address (the same row id in B) is unconfirmed too.
     browser_a = Client(HTTP_HOST=host_of(workspace))
     token = make_login_handoff(schema_name=workspace.workspace.schema_name, user=workspace.owner)
-    browser_a.get(f"/welcome/{token}/")
+    welcome_into(browser_a, workspace, token)
     confirm_path = link_path_in_mail(workspace.owner.email, "/accounts/confirm-email/")
 
     # When: the link is submitted on B's host.
@@ -204,7 +205,7 @@ def test_login_handoff_of_workspace_a_does_not_log_in_on_workspace_b(workspace, 
     token = make_login_handoff(schema_name=workspace.workspace.schema_name, user=workspace.owner)
     browser_b = Client(HTTP_HOST=host_of(other_workspace))
 
-    response = browser_b.get(f"/welcome/{token}/")
+    response = welcome_into(browser_b, other_workspace, token)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")

@@ -24,6 +24,7 @@ from tenants.members.models import Invitation, Role, User
 from tenants.models import Workspace
 from tests.conftest import PASSWORD, drop_workspace_schemas, host_of
 from tests.cross_workspace import link_path_in_mail, logged_in_through_form, with_session_of
+from tests.handoff import welcome_into
 from tests.isolation_registry import ISOLATION_CHECKS, CrossWorkspaceSample, Outcome
 
 ACME_OWNER = "owner@iso-acme.example.com"
@@ -54,7 +55,7 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
     ).groups()  # type: ignore[union-attr]
 
     handoff = make_login_handoff(schema_name=schema, user=acme.owner)
-    browser_a.get(f"/welcome/{handoff}/")
+    welcome_into(browser_a, acme, handoff)
     confirmation_key = link_path_in_mail(ACME_OWNER, "/accounts/confirm-email/").split("/")[3]
 
     sample = CrossWorkspaceSample(
@@ -139,7 +140,7 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     before = (_state_of(acme), _state_of(globex))
 
     # When: it requests the route.
-    response = getattr(browser, check.method)(url, check.data)
+    response = getattr(browser, check.method)(url, check.form_data(sample), **check.headers)
 
     # Then: B answers a visitor, shows nothing of A, changes nothing anywhere.
     assert not response.wsgi_request.user.is_authenticated

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from tenants.members.models import Role
 from tenants.forms import TimeZoneField
+from tenants.members.models import Role
 from tenants.models import Language
 
 

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from tenants.members import actions
 from tenants.members.handoff import make_login_handoff
 from tests.conftest import PASSWORD, add_member, host_of
+from tests.handoff import welcome_into
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_welcome_handoff_sends_email_confirmation_with_link_on_workspace_host(wo
     client = Client(HTTP_HOST=host_of(workspace))
     token = make_login_handoff(schema_name=workspace.workspace.schema_name, user=workspace.owner)
 
-    response = client.get(f"/welcome/{token}/", follow=True)
+    response = welcome_into(client, workspace, token, follow=True)
 
     assert response.status_code == 200
     assert "We have sent you an e-mail to confirm your address." in response.content.decode()
@@ -177,7 +178,7 @@ def test_welcome_handoff_sends_email_confirmation_with_link_on_workspace_host(wo
 def test_following_confirmation_link_marks_email_verified(workspace):
     client = Client(HTTP_HOST=host_of(workspace))
     token = make_login_handoff(schema_name=workspace.workspace.schema_name, user=workspace.owner)
-    client.get(f"/welcome/{token}/")
+    welcome_into(client, workspace, token)
     [link] = [url for url in _links_in(mail.outbox[0]) if "/confirm-email/" in url]
     path = _path_of(link, host_of(workspace))
 
@@ -201,7 +202,7 @@ def test_welcome_handoff_for_verified_member_sends_no_confirmation(workspace):
     client = Client(HTTP_HOST=host_of(workspace))
     token = make_login_handoff(schema_name=workspace.workspace.schema_name, user=member)
 
-    response = client.get(f"/welcome/{token}/")
+    response = welcome_into(client, workspace, token)
 
     assert response.status_code == 302
     assert _is_logged_in_as(client, "verified@acme.example.com")

@@ -1,4 +1,4 @@
-"""Dates as people here write them: "6 грудня 2026" (uk) or "6 декабря 2026" (ru) / "06.12.2026", 24-hour time."""
+"""Dates as people here write them: "6 декабря 2026" or "06.12.2026", 24-hour time."""
 
 DATE_FORMAT = "j E Y"
 SHORT_DATE_FORMAT = "d.m.Y"

@@ -1,5 +1,5 @@
-/* Signup: the address follows the business name (Cyrillic transliterated), the region
-   follows the browser's time zone, and a double click cannot submit twice. */
+/* Signup: the address follows the business name (Cyrillic transliterated), and the region
+   follows the browser's time zone (app.js keeps a double click from submitting twice). */
 (function () {
   "use strict";
   var MAP = {
@@ -55,10 +55,6 @@
         if (country && countrySelect) { countrySelect.value = country; }
       }
     }
-    form.addEventListener("submit", function () {
-      var button = form.querySelector("button[type=submit]");
-      if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
-    });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
   else { init(); }
