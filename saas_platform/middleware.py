@@ -4,6 +4,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, set_urlconf
@@ -42,6 +43,16 @@ class WorkspaceMiddleware(TenantMainMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            # django-tenants answers an empty 404 here; say where Kartoteka is instead.
+            enter_public_schema()
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            from saas_platform.views import bad_request
+
+            return bad_request(request)
         response = super().process_request(request)
         if response is not None:
             return response

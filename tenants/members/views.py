@@ -24,7 +24,7 @@ from tenants.members.forms import (
     WorkspaceSettingsForm,
 )
 from tenants.members.models import Invitation, Role, User
-from tenants.members.permissions import workspace_admin_required
+from tenants.members.permissions import member_controls, workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
 from tenants.models import Workspace
 from tenants.regional import canonical_zone
@@ -50,7 +50,8 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 
 @workspace_admin_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    invite_form = InviteMemberForm(request.POST or None)
+    acting_user = _member(request)
+    invite_form = InviteMemberForm(request.POST or None, acting_user=acting_user)
     if request.method == "POST" and invite_form.is_valid():
         try:
             invitation = actions.invite_member(
@@ -73,14 +74,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
             return redirect("members")
+    members = list(members_for_list())
     return render(
         request,
         "members/member_list.html",
         {
-            "members": members_for_list(),
+            "members": members,
+            "member_rows": member_controls(
+                acting_user,
+                members,
+                active_owners=sum(1 for m in members if m.role == Role.OWNER and m.is_active),
+            ),
             "invitations": open_invitations(),
             "invite_form": invite_form,
-            "role_choices": Role.choices,
         },
     )
 
