@@ -2,8 +2,6 @@
 
 import logging
 
-from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +9,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
 
-from tenants.members.models import Invitation, Role, User
+from tenants.members.models import Role, User
+from tenants.regional import zone_label
 
 logger = logging.getLogger(__name__)
 
@@ -22,16 +21,19 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The workspace's first screen: what to do next to get the team started."""
-    user = request.user
-    checklist = [
-        ("verify_email", EmailAddress.objects.filter(user=user, verified=True).exists()),
-        ("enable_mfa", Authenticator.objects.filter(user=user).exists()),
-    ]
-    if user.is_workspace_admin:  # type: ignore[union-attr]
-        has_team = User.objects.count() > 1 or Invitation.objects.exists()
-        checklist.insert(0, ("invite_team", has_team))
-    return render(request, "home.html", {"checklist": checklist})
+    """The workspace's first screen: what to do next (onboarding.checklist), then the work."""
+    from onboarding.checklist import checklist_for
+
+    checklist = checklist_for(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "home.html",
+        {
+            "checklist": checklist,
+            "checklist_done": all(item.done for item in checklist),
+            "workspace_zone": zone_label(request.tenant.time_zone),  # type: ignore[attr-defined]
+        },
+    )
 
 
 # ---------------------------------------------------------------- error pages
