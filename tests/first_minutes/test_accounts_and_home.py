@@ -21,7 +21,7 @@ def _set_language(workspace, user, language: str) -> None:  # type: ignore[no-un
 @pytest.mark.parametrize(
     ("language", "subject", "line"),
     [
-        ("uk", "Новий пароль для Acme", "облікового запису в Acme у Kartoteka"),
+        ("uk", "Новий пароль для Acme", "облікового запису в Acme у Kartoteka"),  # noqa: RUF001
         ("ru", "Новый пароль для Acme", "Вашей учётной записи в Acme в Kartoteka"),
         ("en", "A new password for Acme", "your account in Acme on Kartoteka"),
     ],
