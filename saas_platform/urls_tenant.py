@@ -39,4 +39,5 @@ urlpatterns = [
     path("settings/language/", member_views.set_language, name="set_language"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
+    path("", include("crm.urls")),
 ]

@@ -23,6 +23,7 @@ from crm.models.clients import (
     SourceChannel,
     Tag,
 )
+from crm.models.preferences import ListColumns
 
 __all__ = [
     "ChangeRecord",
@@ -37,6 +38,7 @@ __all__ = [
     "ContactCompany",
     "CrmSettings",
     "Email",
+    "ListColumns",
     "Merge",
     "Messenger",
     "MessengerKind",
