@@ -42,7 +42,6 @@ from crm.errors import (
     CrmNotFoundError,
     CrmValidationError,
     DuplicateFound,
-    DuplicateMatch,
     ErrorCode,
 )
 from crm.history import (
@@ -83,6 +82,7 @@ from crm.selectors.access import (
     sees_all_clients,
     visible_records,
 )
+from crm.selectors.duplicates import find_duplicate_matches
 from tenants.guards import ensure_workspace_writable
 from tenants.members.models import AuditEntry, User
 
@@ -338,7 +338,9 @@ def _resolve_source(value: Any, errors: _Errors) -> SourceChannel | None:
         return None
     if isinstance(value, SourceChannel):
         return value
-    found = SourceChannel.objects.filter(pk=_int_or_none(value), archived_at__isnull=True).first()
+    found = SourceChannel.objects.filter(
+        pk=_int_or_none(value) or 0, archived_at__isnull=True
+    ).first()
     if found is None:
         errors.add("source", _("Choose a source from the list."))
     return found
@@ -349,7 +351,7 @@ def _resolve_responsible(value: Any, errors: _Errors) -> User | None:
         return None
     if isinstance(value, User):
         return value
-    found = User.objects.filter(pk=_int_or_none(value), is_active=True).first()
+    found = User.objects.filter(pk=_int_or_none(value) or 0, is_active=True).first()
     if found is None:
         errors.add("responsible", _("Choose an active member of the workspace."))
     return found
@@ -450,71 +452,6 @@ def _current_missing(record: Contact | Company) -> set[str]:
 
 
 # ---------------------------------------------------------------- duplicates
-
-
-def find_duplicate_matches(
-    *,
-    acting_user: Any,
-    record_type: str,
-    phones: Sequence[str] = (),
-    emails: Sequence[str] = (),
-    tax_number: str = "",
-    exclude_id: int | None = None,
-) -> list[DuplicateMatch]:
-    """Other non-archived records of the type sharing a phone (E.164), e-mail or tax number.
-
-    Searches every record, visible or not: a member who may not see the other record
-    learns who is responsible for it, not what it is.
-    """
-    model: type[Contact] | type[Company] = Contact if record_type == RecordType.CONTACT else Company
-    owner_field = "contact" if record_type == RecordType.CONTACT else "company"
-    hits: list[tuple[int, str, str]] = []
-    if phones:
-        for record_id, value in Phone.objects.filter(
-            **{f"{owner_field}__isnull": False, "e164__in": list(phones)}
-        ).values_list(f"{owner_field}_id", "e164"):
-            hits.append((record_id, "phone", value))
-    if emails:
-        folded = [normalize.casefold_email(a) for a in emails]
-        for record_id, value in Email.objects.filter(
-            **{f"{owner_field}__isnull": False, "address_casefold__in": folded}
-        ).values_list(f"{owner_field}_id", "address"):
-            hits.append((record_id, "email", value))
-    if tax_number and record_type == RecordType.COMPANY:
-        for record_id in Company.objects.filter(tax_number=tax_number).values_list("id", flat=True):
-            hits.append((record_id, "tax_number", tax_number))
-    hits = [hit for hit in hits if hit[0] != exclude_id]
-    if not hits:
-        return []
-    records = {
-        record.pk: record
-        for record in model.objects.filter(
-            pk__in={hit[0] for hit in hits}, archived_at__isnull=True
-        ).select_related("responsible")
-    }
-    sees_all = sees_all_clients(acting_user)
-    matches = []
-    seen: set[tuple[int, str]] = set()
-    for record_id, matched_on, value in hits:
-        record = records.get(record_id)
-        if record is None or (record_id, matched_on) in seen:
-            continue
-        seen.add((record_id, matched_on))
-        visible = can_see(acting_user, record, sees_all=sees_all)
-        responsible = record.responsible
-        matches.append(
-            DuplicateMatch(
-                record_type=record_type,
-                record_id=record.pk if visible else None,
-                record_name=record.display_name if visible else None,
-                matched_on=matched_on,
-                matched_value=value if visible else "",
-                responsible_id=responsible.pk if responsible else None,
-                responsible_name=responsible.display_name if responsible else "",
-                visible=visible,
-            )
-        )
-    return matches
 
 
 def _check_duplicates(
@@ -831,7 +768,7 @@ def _set_archived(
         return record
     record.archived_at = timezone.now() if archived else None
     if not archived:
-        record.merged_into = None  # type: ignore[assignment]
+        record.merged_into = None
     record.save(update_fields=["archived_at", "merged_into", "updated_at"])
     changes = Changeset(acting_user, source)
     changes.add(

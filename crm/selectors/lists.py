@@ -419,11 +419,13 @@ def _required_conditions(record_type: str) -> Q | None:
     owner = "contact" if record_type == RecordType.CONTACT else "company"
     for name in standard:
         if name == "phones":
-            query |= ~Exists(Phone.objects.filter(**{owner: OuterRef("pk")}))
+            query |= Q(~Exists(Phone.objects.filter(**{owner: OuterRef("pk")})))
         elif name == "emails":
-            query |= ~Exists(Email.objects.filter(**{owner: OuterRef("pk")}))
+            query |= Q(~Exists(Email.objects.filter(**{owner: OuterRef("pk")})))
         elif name == "tags":
-            query |= ~Exists(model.tags.through.objects.filter(**{f"{owner}_id": OuterRef("pk")}))
+            query |= Q(
+                ~Exists(model.tags.through.objects.filter(**{f"{owner}_id": OuterRef("pk")}))
+            )
         elif name in ("source", "responsible", "birthday", "headcount"):
             query |= Q(**{f"{name}__isnull": True})
         else:
@@ -441,11 +443,13 @@ def records_to_complete(
     user: Any, record_type: str, *, page: int = 1, per_page: int = 50
 ) -> ClientPage:
     """Active records missing a field the workspace made required after they were saved."""
-    records = (visible_contacts if record_type == RecordType.CONTACT else visible_companies)(user)
-    records = records.filter(archived_at__isnull=True)
     condition = _required_conditions(record_type)
-    records = records.filter(condition) if condition is not None else records.none()
-    rows = _contact_rows(records) if record_type == RecordType.CONTACT else _company_rows(records)
+    rows: QuerySet[Any]
+    if record_type == RecordType.CONTACT:
+        rows = _contact_rows(visible_contacts(user).filter(archived_at__isnull=True))
+    else:
+        rows = _company_rows(visible_companies(user).filter(archived_at__isnull=True))
+    rows = rows.filter(condition) if condition is not None else rows.none()
     return _page(rows, sort="-created_at", page=page, per_page=per_page, record_type=record_type)
 
 

@@ -25,7 +25,7 @@ from crm.forms import (
     messengers_from,
     phones_from,
 )
-from crm.models import Company, ConsentKind, Contact, ContactCompany
+from crm.models import Company, Contact, ContactCompany
 from crm.selectors.access import get_visible_company, get_visible_contact
 from crm.selectors.cards import company_card, contact_card
 from crm.views.common import (
@@ -45,28 +45,69 @@ SECTION_FIELDS = ("phones", "emails", "messengers", "companies", "addresses")
 # ---------------------------------------------------------------- cards
 
 
+def _card_context(card: Any, record: Any, kind: Kind) -> dict[str, Any]:
+    """What the card template shows beside the selector's card: custom values, what is
+    missing, the merge that can be undone, and the history with one line per creation."""
+    from crm.custom_values import custom_values_for_display
+
+    creations = {
+        entry.changeset for entry in card.history if entry.field == "record" and entry.old is None
+    }
+    history = [
+        entry
+        for entry in card.history
+        if entry.field == "record" or entry.changeset not in creations
+    ]
+    return {
+        "card": card,
+        "record": record,
+        "kind": kind,
+        "history": history,
+        "custom_values": custom_values_for_display(kind.record_type, record.custom),
+        "missing": missing_field_labels(record),
+        "undoable_merge": card.merges[0] if card.merges else None,
+    }
+
+
+def missing_field_labels(record: Any) -> list[str]:
+    """Labels of the required fields a record lacks (its "to complete" marker)."""
+    from crm.actions.clients import _current_missing
+
+    labels = []
+    for name in sorted(_current_missing(record)):
+        if name.startswith("custom."):
+            from crm.selectors.custom_fields import custom_field_by_key
+
+            entity = CONTACT.record_type if isinstance(record, Contact) else COMPANY.record_type
+            found = custom_field_by_key(entity, name.removeprefix("custom."))
+            labels.append(str(found.label) if found is not None else name)
+        else:
+            labels.append(_standard_label(record, name))
+    return labels
+
+
+def _standard_label(record: Any, name: str) -> str:
+    try:
+        field = type(record)._meta.get_field(name)
+    except Exception:
+        return name
+    return str(getattr(field, "verbose_name", name)).capitalize()
+
+
 @crm_view
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    card = contact_card(request.user, contact_id)
-    if card is None:
-        raise Http404
-    context = {
-        "card": card,
-        "contact": card.record,
-        "kind": CONTACT,
-        "consent_kinds": ConsentKind.choices,
-    }
+    card = contact_card(member(request), contact_id)
+    context = _card_context(card, card.contact, CONTACT)
+    context["contact"] = card.contact
     return render(request, "crm/contact_card.html", context)
 
 
 @crm_view
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
-    card = company_card(request.user, company_id)
-    if card is None:
-        raise Http404
-    return render(
-        request, "crm/company_card.html", {"card": card, "company": card.record, "kind": COMPANY}
-    )
+    card = company_card(member(request), company_id)
+    context = _card_context(card, card.company, COMPANY)
+    context["company"] = card.company
+    return render(request, "crm/company_card.html", context)
 
 
 # ---------------------------------------------------------------- forms
