@@ -9,6 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0001_client_base'),
+        # Also merges the two first migrations of the client base and the custom-field engine.
+        ('crm', '0001_custom_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

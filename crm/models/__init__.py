@@ -23,6 +23,7 @@ from crm.models.clients import (
     SourceChannel,
     Tag,
 )
+from crm.models.custom_fields import CustomField, Entity, FieldType, RequiredStandardField
 from crm.models.preferences import ListColumns
 
 __all__ = [
@@ -37,7 +38,10 @@ __all__ = [
     "Contact",
     "ContactCompany",
     "CrmSettings",
+    "CustomField",
     "Email",
+    "Entity",
+    "FieldType",
     "ListColumns",
     "Merge",
     "Messenger",
@@ -45,6 +49,7 @@ __all__ = [
     "Phone",
     "PhoneLabel",
     "RecordType",
+    "RequiredStandardField",
     "Segment",
     "SourceChannel",
     "Tag",
