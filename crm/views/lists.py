@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 from crm.actions import clients as actions
 from crm.actions import preferences as preference_actions
 from crm.errors import CrmValidationError
-from crm.forms import SegmentForm, member_choices_queryset
-from crm.models import ConsentStatus, RecordType, Segment, SourceChannel, Tag
+from crm.forms import SegmentForm
+from crm.models import ConsentStatus, RecordType, Segment
 from crm.selectors import lists
+from crm.selectors.list_options import list_options
 from crm.selectors.preferences import saved_list_columns
 from crm.views.columns import Column, available_columns, chosen_columns, custom_fields_of
 from crm.views.common import (
@@ -217,6 +218,7 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
         page_number = 1
     selector = lists.contacts_for_list if kind is CONTACT else lists.companies_for_list
     page = selector(user, filters=filters, sort=sort, page=page_number, per_page=PER_PAGE)
+    options = list_options(kind.record_type)
     fields_by_key = {field.key: field for field in fields}
     rows = [_row(record, columns, fields_by_key) for record in page.rows]
     filter_query = querystring(params, without=("page", "sort", "applied_segment"))
@@ -239,10 +241,10 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
         "selected_tags": set(filters.tags),
         "selected_sources": set(filters.sources),
         "custom_filters": custom_filters,
-        "members": list(member_choices_queryset()),
-        "tags": list(Tag.objects.order_by("name")),
-        "sources": list(SourceChannel.objects.filter(archived_at__isnull=True)),
-        "segments": list(Segment.objects.filter(record_type=kind.record_type).order_by("name")),
+        "members": options.members,
+        "tags": options.tags,
+        "sources": options.sources,
+        "segments": options.segments,
         "applied_segment": params.get("applied_segment", ""),
         "consent_states": [
             ("given", ConsentStatus.GIVEN.label),

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
 from django.utils.translation import gettext as _
 
 from crm.selectors.custom_fields import custom_field_by_key
