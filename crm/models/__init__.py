@@ -23,6 +23,7 @@ from crm.models.clients import (
     SourceChannel,
     Tag,
 )
+from crm.models.custom_fields import CustomField, Entity, FieldType, RequiredStandardField
 
 __all__ = [
     "ChangeRecord",
@@ -36,13 +37,17 @@ __all__ = [
     "Contact",
     "ContactCompany",
     "CrmSettings",
+    "CustomField",
     "Email",
+    "Entity",
+    "FieldType",
     "Merge",
     "Messenger",
     "MessengerKind",
     "Phone",
     "PhoneLabel",
     "RecordType",
+    "RequiredStandardField",
     "Segment",
     "SourceChannel",
     "Tag",
