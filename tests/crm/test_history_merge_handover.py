@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.actions import clients as actions
 from crm.actions.custom_fields import create_custom_field
-from crm.errors import CrmValidationError
+from crm.errors import CrmNotFoundError, CrmValidationError
 from crm.history import API, ChangeSource
 from crm.models import ChangeRecord, Company, ConsentRecord, Contact, Merge
 from crm.selectors.cards import contact_card
