@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.custom_values import display_text
 from crm.history import record_type_of, snapshot
 from crm.models import (
     ChangeRecord,
@@ -20,8 +21,10 @@ from crm.models import (
     ConsentKind,
     ConsentStatus,
     Contact,
+    CustomField,
     SourceChannel,
 )
+from crm.selectors.custom_fields import fields_by_keys
 from tenants.members.models import User
 
 
@@ -71,18 +74,8 @@ def _standard_labels() -> dict[str, str]:
     return labels
 
 
-def _custom_labels(keys: set[str], record_type: str) -> dict[str, str]:
-    if not keys:
-        return {}
-    try:
-        from crm.models import CustomField  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    labels = {}
-    for definition in CustomField.objects.filter(entity=record_type, key__in=keys):
-        label = getattr(definition, "display_label", None) or getattr(definition, "label", None)
-        labels[definition.key] = str(label() if callable(label) else label or definition.key)
-    return labels
+def _custom_fields(keys: set[str], record_type: str) -> dict[str, CustomField]:
+    return {field.key: field for field in fields_by_keys(record_type, keys)}
 
 
 def _plain(value: Any) -> str:
@@ -161,7 +154,7 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
     )
     labels = _standard_labels()
     custom = {
-        record_type: _custom_labels(keys, record_type) for record_type, keys in custom_keys.items()
+        record_type: _custom_fields(keys, record_type) for record_type, keys in custom_keys.items()
     }
     vias = dict(ChangeVia.choices)
     statuses = dict(ConsentStatus.choices)
@@ -177,6 +170,12 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
             return _links_display(value, companies)
         if record.field == "contacts":
             return _links_display(value, contacts)
+        if record.field.startswith("custom."):
+            definition = custom.get(record.record_type, {}).get(
+                record.field.removeprefix("custom.")
+            )
+            if definition is not None:
+                return display_text(definition, value) or "—"
         if record.field.startswith("consent."):
             return str(statuses.get(value, value))
         if record.field == "archived_at":
@@ -187,7 +186,8 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
     for record in records:
         if record.field.startswith("custom."):
             key = record.field.removeprefix("custom.")
-            field_label = custom.get(record.record_type, {}).get(key, key)
+            definition = custom.get(record.record_type, {}).get(key)
+            field_label = definition.label if definition is not None else key
         else:
             field_label = labels.get(record.field, record.field)
         actor_parts = [users[record.actor_id]] if record.actor_id in users else []

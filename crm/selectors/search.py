@@ -30,6 +30,7 @@ from django.db.models.functions import Cast
 from crm import normalize
 from crm.models import Company, Contact, Email, Phone, RecordType
 from crm.selectors.access import sees_all_clients
+from crm.selectors.custom_fields import searchable_custom_fields
 
 # What matched, best first when one record matches several ways.
 MATCH_PRIORITY = ("tax_number", "phone", "name", "email", "custom")
@@ -125,15 +126,7 @@ def _looks_like_phone(query: str) -> bool:
 
 
 def _searchable_custom_keys(record_type: str) -> list[str]:
-    try:
-        from crm.models import CustomField  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    return list(
-        CustomField.objects.filter(entity=record_type, searchable=True, archived=False).values_list(
-            "key", flat=True
-        )
-    )
+    return [field.key for field in searchable_custom_fields(record_type)]
 
 
 def search_clients(
