@@ -172,9 +172,15 @@ def _formsets(request: HttpRequest, kind: Kind, record: Any) -> dict[str, Any]:
         emails = [{"address": e.address} for e in record.emails.all()]
     else:
         phones, emails = [], []
+
+    # A bound formset gets no initial rows: an extra row equal to its initial is "unchanged"
+    # and would come back empty, silently dropping the record's phones.
+    def rows(initial: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        return None if data is not None else (initial or [{}])
+
     formsets = {
-        "phones": PhoneFormSet(data, prefix="phones", initial=phones or [{}]),
-        "emails": EmailFormSet(data, prefix="emails", initial=emails or [{}]),
+        "phones": PhoneFormSet(data, prefix="phones", initial=rows(phones)),
+        "emails": EmailFormSet(data, prefix="emails", initial=rows(emails)),
     }
     if kind is CONTACT:
         messengers = (
@@ -183,16 +189,16 @@ def _formsets(request: HttpRequest, kind: Kind, record: Any) -> dict[str, Any]:
             else []
         )
         formsets["messengers"] = MessengerFormSet(
-            data, prefix="messengers", initial=messengers or [{}]
+            data, prefix="messengers", initial=rows(messengers)
         )
         if record is None:
             company_initial = []
             wanted = request.GET.get("company")
             if wanted and wanted.isdigit():
-                company = get_visible_company(request.user, int(wanted))
+                company = get_visible_company(member(request), int(wanted))
                 company_initial = [{"company": company.name}]
             formsets["companies"] = CompanyLinkFormSet(
-                data, prefix="companies", initial=company_initial or [{}]
+                data, prefix="companies", initial=rows(company_initial)
             )
     return formsets
 
@@ -255,6 +261,8 @@ def _save(
     request: HttpRequest, kind: Kind, record: Any, data: dict[str, Any], allow_duplicate: bool
 ) -> Any:
     user = member(request)
+    if record is None and not data.get("responsible"):
+        data.pop("responsible", None)  # the action makes the acting member responsible
     if kind is CONTACT:
         if record is None:
             return actions.create_contact(

@@ -34,7 +34,8 @@ def test_contact_card_shows_pinned_note_first_and_tappable_phones_and_emails(
     assert 'href="tel:+79161234567"' in html
     assert 'href="mailto:sasha@example.com"' in html
     assert "https://t.me/sasha" in html
-    assert "Ромашка" in html and "Главный бухгалтер" in html
+    assert "Ромашка" in html
+    assert "Главный бухгалтер" in html
     assert "Timeline" in html
     assert "History of changes" in html
 
@@ -59,7 +60,8 @@ def test_card_history_names_who_changed_which_field(in_workspace, owner, make_co
 
     history = html.split("History of changes")[1]
     assert "Position" in history or "position" in history
-    assert "Бухгалтер" in history and "Директор" in history
+    assert "Бухгалтер" in history
+    assert "Директор" in history
     assert "created the record" in history
 
 
@@ -136,7 +138,7 @@ def test_company_card_lists_contact_persons_in_a_fixed_number_of_queries(
     for n in range(8):
         make_contact(
             owner,
-            surname=f"Сотрудник{n}",
+            surname=f"Сотрудник {n}",
             phones=[f"+7 916 300-00-0{n}"],
             companies=[{"company": company.pk, "position": "Менеджер"}],
         )
@@ -148,5 +150,5 @@ def test_company_card_lists_contact_persons_in_a_fixed_number_of_queries(
 
     html = text_of(response)
     assert "7707083893" in html
-    assert "Сотрудник7" in html
+    assert "Сотрудник 7" in html
     assert f'href="/contacts/new/?company={company.pk}"' in html

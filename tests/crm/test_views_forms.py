@@ -121,7 +121,7 @@ def test_editing_a_contact_keeps_its_phones_and_records_the_change(
     data.update(_rows("phones", [{"label": "mobile", "number": "+7 916 123-45-67"}]))
     response = client.post(f"/contacts/{contact.pk}/edit/", data, follow=True)
 
-    contact.refresh_from_db()
+    contact = Contact.objects.get(pk=contact.pk)
     assert contact.position == "Директор"
     assert [p.e164 for p in contact.phones.all()] == ["+79161234567"]
     assert "Changes to “Иванова Мария” saved." in text_of(response)

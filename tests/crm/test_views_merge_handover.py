@@ -67,8 +67,8 @@ def test_merge_needs_two_records(in_workspace, owner, make_contact):
 def test_admin_hands_over_all_clients_of_a_leaving_member(
     in_workspace, owner, member, member2, make_contact, make_company
 ):
-    make_contact(member, surname="Клиент1")
-    make_contact(member, surname="Клиент2")
+    make_contact(member, surname="Клиент один")
+    make_contact(member, surname="Клиент два")
     make_company(member, name="Фирма")
     client = browser_for(in_workspace, owner)
 
