@@ -27,7 +27,7 @@ from crm.forms import (
 )
 from crm.models import Company, Contact, ContactCompany
 from crm.selectors.access import get_visible_company, get_visible_contact
-from crm.selectors.cards import company_card, contact_card
+from crm.selectors.card_page import company_card_page, contact_card_page
 from crm.views.common import (
     COMPANY,
     CONTACT,
@@ -96,7 +96,7 @@ def _standard_label(record: Any, name: str) -> str:
 
 @crm_view
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    card = contact_card(member(request), contact_id)
+    card = contact_card_page(member(request), contact_id)
     context = _card_context(card, card.contact, CONTACT)
     context["contact"] = card.contact
     return render(request, "crm/contact_card.html", context)
@@ -104,7 +104,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @crm_view
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
-    card = company_card(member(request), company_id)
+    card = company_card_page(member(request), company_id)
     context = _card_context(card, card.company, COMPANY)
     context["company"] = card.company
     return render(request, "crm/company_card.html", context)
