@@ -124,7 +124,7 @@ def contact_card_page(user: Any, contact_id: int) -> ContactCard:
     ]
     consents = [_consent(contact, row) for row in contact.consent_rows]
     _cache_collections(contact, phones=phones, emails=emails, messengers=messengers, tags=tags)
-    contact._prefetched_objects_cache["company_links"] = company_links  # type: ignore[attr-defined]
+    contact._prefetched_objects_cache["company_links"] = company_links
     merged_ids = [row["id"] for row in contact.merged_rows]
     return ContactCard(
         contact=contact,
