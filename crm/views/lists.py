@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from crm.actions import clients as actions
@@ -307,10 +306,7 @@ def bulk_action(request: HttpRequest, record_type: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                ngettext(
-                    "Tag added to %(count)d record.", "Tag added to %(count)d records.", changed
-                )
-                % {"count": changed},
+                _("Tag added; records changed: %(count)d.") % {"count": changed},
             )
         elif action == "untag":
             names = [t.strip() for t in request.POST.get("tag", "").split(",") if t.strip()]
@@ -319,12 +315,7 @@ def bulk_action(request: HttpRequest, record_type: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                ngettext(
-                    "Tag removed from %(count)d record.",
-                    "Tag removed from %(count)d records.",
-                    changed,
-                )
-                % {"count": changed},
+                _("Tag removed; records changed: %(count)d.") % {"count": changed},
             )
         elif action == "responsible":
             new_owner = int_list([request.POST.get("responsible", "")])
@@ -336,12 +327,7 @@ def bulk_action(request: HttpRequest, record_type: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                ngettext(
-                    "%(count)d record handed to another manager.",
-                    "%(count)d records handed to another manager.",
-                    changed,
-                )
-                % {"count": changed},
+                _("Records handed to another manager: %(count)d.") % {"count": changed},
             )
         elif action == "archive":
             if not user.is_workspace_admin:
@@ -349,8 +335,7 @@ def bulk_action(request: HttpRequest, record_type: str) -> HttpResponse:
             changed = actions.bulk_archive(acting_user=user, record_type=kind.record_type, ids=ids)
             messages.success(
                 request,
-                ngettext("%(count)d record archived.", "%(count)d records archived.", changed)
-                % {"count": changed},
+                _("Records archived: %(count)d.") % {"count": changed},
             )
         else:
             messages.warning(request, _("Choose what to do with the ticked rows."))

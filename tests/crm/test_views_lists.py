@@ -157,7 +157,7 @@ def test_bulk_tag_adds_the_tag_to_ticked_rows_and_says_so(in_workspace, owner, m
         follow=True,
     )
 
-    assert "Tag added to 2 records." in text_of(response)
+    assert "Tag added; records changed: 2." in text_of(response)
     assert {t.name for t in Contact.objects.get(pk=first.pk).tags.all()} == {"Выставка"}
 
 
@@ -190,7 +190,7 @@ def test_admin_archives_in_bulk(in_workspace, owner, admin, make_contact):
         "/clients/contact/bulk/", {"action": "archive", "ids": [contact.pk]}, follow=True
     )
 
-    assert "1 record archived." in text_of(response)
+    assert "Records archived: 1." in text_of(response)
     assert Contact.objects.get(pk=contact.pk).archived_at is not None
 
 
