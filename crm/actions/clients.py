@@ -25,7 +25,6 @@ tenants.guards.WorkspaceReadOnlyError.
 """
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -38,11 +37,11 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from crm import normalize
+from crm.custom_values import clean_custom_values, missing_required_fields
 from crm.errors import (
     CrmNotFoundError,
     CrmValidationError,
     DuplicateFound,
-    DuplicateMatch,
     ErrorCode,
 )
 from crm.history import (
@@ -83,6 +82,7 @@ from crm.selectors.access import (
     sees_all_clients,
     visible_records,
 )
+from crm.selectors.duplicates import find_duplicate_matches
 from tenants.guards import ensure_workspace_writable
 from tenants.members.models import AuditEntry, User
 
@@ -111,25 +111,15 @@ MAX_TEXT = {
 # ---------------------------------------------------------------- custom-field engine bridge
 
 
-def _custom_values_module() -> Any:
-    """crm.custom_values (the custom-field engine), or None before it is installed."""
-    try:
-        return importlib.import_module("crm.custom_values")
-    except ModuleNotFoundError:
-        return None
-
-
 def _clean_custom(
     *, entity: str, values: Mapping[str, Any], current: Mapping[str, Any] | None, partial: bool
 ) -> dict[str, Any]:
-    module = _custom_values_module()
-    if module is None:
-        merged = dict(current or {}) if partial else {}
-        merged.update(values)
-        return {key: value for key, value in merged.items() if value not in (None, "", [])}
     return dict(
-        module.clean_custom_values(
-            entity=entity, values=dict(values), current=dict(current or {}), partial=partial
+        clean_custom_values(
+            entity=entity,
+            values=dict(values),
+            current=dict(current) if current is not None else None,
+            partial=partial,
         )
     )
 
@@ -137,11 +127,8 @@ def _clean_custom(
 def _missing_required(
     *, entity: str, standard: Mapping[str, Any], custom: Mapping[str, Any]
 ) -> list[str]:
-    module = _custom_values_module()
-    if module is None or not hasattr(module, "missing_required_fields"):
-        return []
     return list(
-        module.missing_required_fields(entity=entity, standard=dict(standard), custom=dict(custom))
+        missing_required_fields(entity=entity, standard=dict(standard), custom=dict(custom))
     )
 
 
@@ -174,15 +161,26 @@ def _long_text(value: Any) -> str:
 
 
 class _Errors:
+    """Messages per field, and whether every one of them is only "this is required"."""
+
     def __init__(self) -> None:
         self.fields: dict[str, list[str]] = {}
+        self.only_required = True
 
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
+    def add(self, name: str, message: str, *, required: bool = False) -> None:
+        if message not in self.fields.get(name, []):
+            self.fields.setdefault(name, []).append(message)
+        self.only_required = self.only_required and required
+
+    def absorb(self, error: CrmValidationError) -> None:
+        for name, messages in error.field_errors.items():
+            for message in messages:
+                self.add(name, message, required=error.code == ErrorCode.REQUIRED)
 
     def raise_if_any(self) -> None:
         if self.fields:
-            raise CrmValidationError(self.fields)
+            code = ErrorCode.REQUIRED if self.only_required else ErrorCode.INVALID
+            raise CrmValidationError(self.fields, code=code)
 
 
 def _parse_phones(items: Any, errors: _Errors) -> list[tuple[str, str, str]]:
@@ -338,7 +336,9 @@ def _resolve_source(value: Any, errors: _Errors) -> SourceChannel | None:
         return None
     if isinstance(value, SourceChannel):
         return value
-    found = SourceChannel.objects.filter(pk=_int_or_none(value), archived_at__isnull=True).first()
+    found = SourceChannel.objects.filter(
+        pk=_int_or_none(value) or 0, archived_at__isnull=True
+    ).first()
     if found is None:
         errors.add("source", _("Choose a source from the list."))
     return found
@@ -349,7 +349,7 @@ def _resolve_responsible(value: Any, errors: _Errors) -> User | None:
         return None
     if isinstance(value, User):
         return value
-    found = User.objects.filter(pk=_int_or_none(value), is_active=True).first()
+    found = User.objects.filter(pk=_int_or_none(value) or 0, is_active=True).first()
     if found is None:
         errors.add("responsible", _("Choose an active member of the workspace."))
     return found
@@ -385,33 +385,33 @@ def _resolve_tags(names: Iterable[Any]) -> list[Tag]:
 
 
 def _standard_for_required(
-    record: Contact | Company, phones: list[str], emails: list[str], tags: list[str]
+    record: Contact | Company, collections: Mapping[str, list[Any]]
 ) -> dict[str, Any]:
+    """The record's standard values under crm.entities.STANDARD_FIELDS' names."""
     names = CONTACT_FIELDS if isinstance(record, Contact) else COMPANY_FIELDS
     standard: dict[str, Any] = {}
     for name in names:
         if name == "archived_at":
             continue
-        value = (
+        standard[name] = (
             getattr(record, f"{name}_id")
             if name in ("source", "responsible")
             else getattr(record, name)
         )
-        standard[name] = value
-    standard.update({"phones": phones, "emails": emails, "tags": tags})
+    if isinstance(record, Contact):
+        standard["address_form"] = record.form_of_address
+    standard.update(collections)
     return standard
 
 
 def _check_required(
     *,
-    entity: str,
     record: Contact | Company,
-    phones: list[str],
-    emails: list[str],
-    tags: list[str],
+    collections: Mapping[str, list[Any]],
     already_missing: set[str] | None,
+    errors: _Errors,
 ) -> None:
-    """Refuse a save that leaves a required field empty.
+    """Report each required field the save would leave empty.
 
     On an edit (`already_missing` given), fields that were already empty before the
     field became required do not block it: the record stays editable and is listed as
@@ -419,102 +419,42 @@ def _check_required(
     """
     missing = set(
         _missing_required(
-            entity=entity,
-            standard=_standard_for_required(record, phones, emails, tags),
+            entity=record_type_of(record),
+            standard=_standard_for_required(record, collections),
             custom=record.custom or {},
         )
     )
     if already_missing is not None:
         missing -= already_missing
-    if missing:
-        raise CrmValidationError(
-            {name: [_("This field is required.")] for name in sorted(missing)},
-            code=ErrorCode.REQUIRED,
-        )
+    for name in sorted(missing - set(errors.fields)):
+        errors.add(name, _("This field is required."), required=True)
+
+
+def _collections_of(record: Contact | Company) -> dict[str, list[Any]]:
+    collections: dict[str, list[Any]] = {
+        "phones": [p.e164 for p in record.phones.all()],
+        "emails": [e.address for e in record.emails.all()],
+        "tags": [t.name for t in record.tags.all()],
+    }
+    if isinstance(record, Contact):
+        collections["messengers"] = [m.handle for m in record.messengers.all()]
+        collections["companies"] = [link.company_id for link in record.company_links.all()]
+    else:
+        collections["addresses"] = list(record.addresses or [])
+    return collections
 
 
 def _current_missing(record: Contact | Company) -> set[str]:
-    entity = record_type_of(record)
     return set(
         _missing_required(
-            entity=entity,
-            standard=_standard_for_required(
-                record,
-                [p.e164 for p in record.phones.all()],
-                [e.address for e in record.emails.all()],
-                [t.name for t in record.tags.all()],
-            ),
+            entity=record_type_of(record),
+            standard=_standard_for_required(record, _collections_of(record)),
             custom=record.custom or {},
         )
     )
 
 
 # ---------------------------------------------------------------- duplicates
-
-
-def find_duplicate_matches(
-    *,
-    acting_user: Any,
-    record_type: str,
-    phones: Sequence[str] = (),
-    emails: Sequence[str] = (),
-    tax_number: str = "",
-    exclude_id: int | None = None,
-) -> list[DuplicateMatch]:
-    """Other non-archived records of the type sharing a phone (E.164), e-mail or tax number.
-
-    Searches every record, visible or not: a member who may not see the other record
-    learns who is responsible for it, not what it is.
-    """
-    model: type[Contact] | type[Company] = Contact if record_type == RecordType.CONTACT else Company
-    owner_field = "contact" if record_type == RecordType.CONTACT else "company"
-    hits: list[tuple[int, str, str]] = []
-    if phones:
-        for record_id, value in Phone.objects.filter(
-            **{f"{owner_field}__isnull": False, "e164__in": list(phones)}
-        ).values_list(f"{owner_field}_id", "e164"):
-            hits.append((record_id, "phone", value))
-    if emails:
-        folded = [normalize.casefold_email(a) for a in emails]
-        for record_id, value in Email.objects.filter(
-            **{f"{owner_field}__isnull": False, "address_casefold__in": folded}
-        ).values_list(f"{owner_field}_id", "address"):
-            hits.append((record_id, "email", value))
-    if tax_number and record_type == RecordType.COMPANY:
-        for record_id in Company.objects.filter(tax_number=tax_number).values_list("id", flat=True):
-            hits.append((record_id, "tax_number", tax_number))
-    hits = [hit for hit in hits if hit[0] != exclude_id]
-    if not hits:
-        return []
-    records = {
-        record.pk: record
-        for record in model.objects.filter(
-            pk__in={hit[0] for hit in hits}, archived_at__isnull=True
-        ).select_related("responsible")
-    }
-    sees_all = sees_all_clients(acting_user)
-    matches = []
-    seen: set[tuple[int, str]] = set()
-    for record_id, matched_on, value in hits:
-        record = records.get(record_id)
-        if record is None or (record_id, matched_on) in seen:
-            continue
-        seen.add((record_id, matched_on))
-        visible = can_see(acting_user, record, sees_all=sees_all)
-        responsible = record.responsible
-        matches.append(
-            DuplicateMatch(
-                record_type=record_type,
-                record_id=record.pk if visible else None,
-                record_name=record.display_name if visible else None,
-                matched_on=matched_on,
-                matched_value=value if visible else "",
-                responsible_id=responsible.pk if responsible else None,
-                responsible_name=responsible.display_name if responsible else "",
-                visible=visible,
-            )
-        )
-    return matches
 
 
 def _check_duplicates(
@@ -647,19 +587,21 @@ def create_contact(
             entity=RecordType.CONTACT, values=data.get("custom") or {}, current=None, partial=False
         )
     except CrmValidationError as error:
-        for name, messages in error.field_errors.items():
-            for message in messages:
-                errors.add(name, message)
-    errors.raise_if_any()
+        errors.absorb(error)
     tag_names = [_text(t) for t in data.get("tags") or [] if _text(t)]
     _check_required(
-        entity=RecordType.CONTACT,
         record=contact,
-        phones=[p[0] for p in phones],
-        emails=emails,
-        tags=tag_names,
+        collections={
+            "phones": [p[0] for p in phones],
+            "emails": emails,
+            "tags": tag_names,
+            "messengers": [handle for _kind, handle in messengers],
+            "companies": [company.pk for company, _position in company_links],
+        },
         already_missing=None,
+        errors=errors,
     )
+    errors.raise_if_any()
     if not allow_duplicate:
         _check_duplicates(
             acting_user=acting_user,
@@ -769,27 +711,24 @@ def update_contact(
                 partial=True,
             )
         except CrmValidationError as error:
-            for name, messages in error.field_errors.items():
-                for message in messages:
-                    errors.add(name, message)
-    errors.raise_if_any()
-    phone_values = (
-        [p[0] for p in phones] if phones is not None else [p.e164 for p in record.phones.all()]
-    )
-    email_values = emails if emails is not None else [e.address for e in record.emails.all()]
+            errors.absorb(error)
     tag_names = (
         [_text(t) for t in changes.get("tags") or [] if _text(t)]
         if "tags" in changes
         else [t.name for t in record.tags.all()]
     )
+    collections = _collections_of(record)
+    collections["tags"] = tag_names
+    if phones is not None:
+        collections["phones"] = [p[0] for p in phones]
+    if emails is not None:
+        collections["emails"] = emails
+    if messengers is not None:
+        collections["messengers"] = [handle for _kind, handle in messengers]
     _check_required(
-        entity=RecordType.CONTACT,
-        record=record,
-        phones=phone_values,
-        emails=email_values,
-        tags=tag_names,
-        already_missing=already_missing,
+        record=record, collections=collections, already_missing=already_missing, errors=errors
     )
+    errors.raise_if_any()
     if not allow_duplicate and (phones is not None or emails is not None):
         _check_duplicates(
             acting_user=acting_user,
@@ -831,7 +770,7 @@ def _set_archived(
         return record
     record.archived_at = timezone.now() if archived else None
     if not archived:
-        record.merged_into = None  # type: ignore[assignment]
+        record.merged_into = None
     record.save(update_fields=["archived_at", "merged_into", "updated_at"])
     changes = Changeset(acting_user, source)
     changes.add(
@@ -915,19 +854,20 @@ def create_company(
             entity=RecordType.COMPANY, values=data.get("custom") or {}, current=None, partial=False
         )
     except CrmValidationError as error:
-        for name, messages in error.field_errors.items():
-            for message in messages:
-                errors.add(name, message)
-    errors.raise_if_any()
+        errors.absorb(error)
     tag_names = [_text(t) for t in data.get("tags") or [] if _text(t)]
     _check_required(
-        entity=RecordType.COMPANY,
         record=company,
-        phones=[p[0] for p in phones],
-        emails=emails,
-        tags=tag_names,
+        collections={
+            "phones": [p[0] for p in phones],
+            "emails": emails,
+            "tags": tag_names,
+            "addresses": list(company.addresses or []),
+        },
         already_missing=None,
+        errors=errors,
     )
+    errors.raise_if_any()
     if not allow_duplicate:
         _check_duplicates(
             acting_user=acting_user,
@@ -978,27 +918,22 @@ def update_company(
                 partial=True,
             )
         except CrmValidationError as error:
-            for name, messages in error.field_errors.items():
-                for message in messages:
-                    errors.add(name, message)
-    errors.raise_if_any()
-    phone_values = (
-        [p[0] for p in phones] if phones is not None else [p.e164 for p in record.phones.all()]
-    )
-    email_values = emails if emails is not None else [e.address for e in record.emails.all()]
+            errors.absorb(error)
     tag_names = (
         [_text(t) for t in changes.get("tags") or [] if _text(t)]
         if "tags" in changes
         else [t.name for t in record.tags.all()]
     )
+    collections = _collections_of(record)
+    collections["tags"] = tag_names
+    if phones is not None:
+        collections["phones"] = [p[0] for p in phones]
+    if emails is not None:
+        collections["emails"] = emails
     _check_required(
-        entity=RecordType.COMPANY,
-        record=record,
-        phones=phone_values,
-        emails=email_values,
-        tags=tag_names,
-        already_missing=already_missing,
+        record=record, collections=collections, already_missing=already_missing, errors=errors
     )
+    errors.raise_if_any()
     tax_changed = record.tax_number != old_tax_number
     if not allow_duplicate and (phones is not None or emails is not None or tax_changed):
         _check_duplicates(

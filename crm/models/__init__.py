@@ -23,6 +23,8 @@ from crm.models.clients import (
     SourceChannel,
     Tag,
 )
+from crm.models.custom_fields import CustomField, Entity, FieldType, RequiredStandardField
+from crm.models.preferences import ListColumns
 
 __all__ = [
     "ChangeRecord",
@@ -36,13 +38,18 @@ __all__ = [
     "Contact",
     "ContactCompany",
     "CrmSettings",
+    "CustomField",
     "Email",
+    "Entity",
+    "FieldType",
+    "ListColumns",
     "Merge",
     "Messenger",
     "MessengerKind",
     "Phone",
     "PhoneLabel",
     "RecordType",
+    "RequiredStandardField",
     "Segment",
     "SourceChannel",
     "Tag",

@@ -163,7 +163,7 @@ class Contact(ClientRecord):
     position = models.CharField(_("position"), max_length=150, blank=True)
     address = models.TextField(_("address"), blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
-    companies = models.ManyToManyField(  # type: ignore[var-annotated]
+    companies = models.ManyToManyField(
         Company, through="ContactCompany", related_name="contacts", blank=True
     )
     # The latest ConsentRecord of each kind ("given", "withdrawn" or "" for never asked),

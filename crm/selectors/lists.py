@@ -16,10 +16,19 @@ from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_date
 
-from crm.models import Company, Contact, ContactCompany, Email, Phone, RecordType
+from crm.models import Company, Contact, ContactCompany, Email, Messenger, Phone, RecordType
 from crm.selectors.access import visible_companies, visible_contacts
+from crm.selectors.custom_fields import (
+    FilterOp,
+    active_custom_fields,
+    custom_field_by_key,
+    custom_field_filter,
+    custom_field_order,
+    records_missing_required_custom,
+    required_standard_fields,
+)
 
-CUSTOM_OPERATORS = ("eq", "any_of", "range", "empty", "not_empty", "contains")
+CUSTOM_OPERATORS = ("eq", "any_of", "any", "range", "empty", "not_empty", "contains")
 CONSENT_STATES = ("given", "withdrawn", "none")
 ARCHIVED_STATES = ("active", "archived", "all")
 
@@ -121,6 +130,7 @@ class ClientFilter:
             op = str(item.get("op") or "eq")
             if op not in CUSTOM_OPERATORS:
                 continue
+            op = "any_of" if op == "any" else op
             values = item.get("values") or []
             conditions.append(
                 CustomCondition(
@@ -195,7 +205,24 @@ class ClientPage:
         return self.page > 1
 
 
-def _custom_q(condition: CustomCondition) -> Q:
+def _custom_q(condition: CustomCondition, record_type: str) -> Q:
+    """The condition through the field's definition (typed: numbers compare as numbers,
+    dates by day, choices by key); raises CrmValidationError for a value the field would
+    not accept. Keys without a definition fall back to comparing the stored JSON."""
+    definition = custom_field_by_key(record_type, condition.key)
+    if definition is not None:
+        if condition.op == "eq":
+            if condition.value in (None, ""):
+                return Q()
+            return custom_field_filter(definition, FilterOp.EQUALS, condition.value)
+        if condition.op == "any_of":
+            return custom_field_filter(definition, FilterOp.ANY_OF, list(condition.values))
+        if condition.op == "range":
+            return custom_field_filter(definition, FilterOp.RANGE, (condition.min, condition.max))
+        if condition.op == "empty":
+            return custom_field_filter(definition, FilterOp.IS_EMPTY)
+        if condition.op == "not_empty":
+            return custom_field_filter(definition, FilterOp.NOT_EMPTY)
     key = condition.key
     path = f"custom__{key}"
     if condition.op in ("eq", "any_of"):
@@ -267,7 +294,7 @@ def apply_filter(records: QuerySet[Any], filters: ClientFilter, record_type: str
                 )
             )
     for condition in filters.custom:
-        records = records.filter(_custom_q(condition))
+        records = records.filter(_custom_q(condition, record_type))
     return records
 
 
@@ -277,6 +304,12 @@ def _ordering(sort: str, record_type: str) -> tuple[str, list[Any]]:
     sorts = CONTACT_SORTS if record_type == RecordType.CONTACT else COMPANY_SORTS
     if name.startswith("custom.") and len(name) > len("custom."):
         key = name.removeprefix("custom.")
+        definition = custom_field_by_key(record_type, key)
+        if definition is not None:
+            return sort, [
+                custom_field_order(definition, descending=descending),
+                "-id" if descending else "id",
+            ]
         expression = KeyTransform(key, "custom")
         ordered = (
             expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
@@ -408,44 +441,48 @@ def companies_cursor_page(
 
 def _required_conditions(record_type: str) -> Q | None:
     """Q matching records that lack at least one required field, or None when none are."""
-    from crm.actions.clients import _custom_values_module
-
-    module = _custom_values_module()
-    if module is None or not hasattr(module, "required_field_names"):
+    standard = required_standard_fields(record_type)
+    has_required_custom = any(field.required for field in active_custom_fields(record_type))
+    if not standard and not has_required_custom:
         return None
-    standard, custom = module.required_field_names(entity=record_type)
-    query = Q()
+    query = records_missing_required_custom(record_type) if has_required_custom else Q(pk__in=[])
     model = Contact if record_type == RecordType.CONTACT else Company
     owner = "contact" if record_type == RecordType.CONTACT else "company"
     for name in standard:
         if name == "phones":
-            query |= ~Exists(Phone.objects.filter(**{owner: OuterRef("pk")}))
+            query |= Q(~Exists(Phone.objects.filter(**{owner: OuterRef("pk")})))
         elif name == "emails":
-            query |= ~Exists(Email.objects.filter(**{owner: OuterRef("pk")}))
+            query |= Q(~Exists(Email.objects.filter(**{owner: OuterRef("pk")})))
         elif name == "tags":
-            query |= ~Exists(model.tags.through.objects.filter(**{f"{owner}_id": OuterRef("pk")}))
+            query |= Q(
+                ~Exists(model.tags.through.objects.filter(**{f"{owner}_id": OuterRef("pk")}))
+            )
+        elif name == "messengers" and owner == "contact":
+            query |= Q(~Exists(Messenger.objects.filter(contact=OuterRef("pk"))))
+        elif name == "companies" and owner == "contact":
+            query |= Q(~Exists(ContactCompany.objects.filter(contact=OuterRef("pk"))))
+        elif name == "addresses":
+            query |= Q(addresses=[])
         elif name in ("source", "responsible", "birthday", "headcount"):
             query |= Q(**{f"{name}__isnull": True})
-        else:
+        elif name == "address_form":
+            query |= Q(form_of_address="")
+        elif name in {f.name for f in model._meta.get_fields()}:
             query |= Q(**{name: ""})
-    for key in custom:
-        query |= (
-            Q(**{f"custom__{key}__isnull": True})
-            | Q(custom__contains={key: ""})
-            | Q(custom__contains={key: []})
-        )
-    return query if query else None
+    return query
 
 
 def records_to_complete(
     user: Any, record_type: str, *, page: int = 1, per_page: int = 50
 ) -> ClientPage:
     """Active records missing a field the workspace made required after they were saved."""
-    records = (visible_contacts if record_type == RecordType.CONTACT else visible_companies)(user)
-    records = records.filter(archived_at__isnull=True)
     condition = _required_conditions(record_type)
-    records = records.filter(condition) if condition is not None else records.none()
-    rows = _contact_rows(records) if record_type == RecordType.CONTACT else _company_rows(records)
+    rows: QuerySet[Any]
+    if record_type == RecordType.CONTACT:
+        rows = _contact_rows(visible_contacts(user).filter(archived_at__isnull=True))
+    else:
+        rows = _company_rows(visible_companies(user).filter(archived_at__isnull=True))
+    rows = rows.filter(condition) if condition is not None else rows.none()
     return _page(rows, sort="-created_at", page=page, per_page=per_page, record_type=record_type)
 
 

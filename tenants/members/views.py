@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -138,6 +139,8 @@ def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
                 "Nothing they created was deleted."
             )
             % {"name": member.display_name},
+            # The toast offers to hand their clients over to another member.
+            extra_tags=f"handover:{reverse('crm_hand_over', args=[member.pk])}",
         )
 
     return _member_action(request, member_id, run)

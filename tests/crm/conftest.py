@@ -15,14 +15,17 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from crm.actions import clients as actions
+from crm.selectors.custom_fields import clear_custom_field_cache
 from tenants.members.models import User
 from tests.conftest import add_member
 
 
 @pytest.fixture
 def in_workspace(workspace) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    clear_custom_field_cache()
     with tenant_context(workspace.workspace):
         yield workspace
+    clear_custom_field_cache()
 
 
 @pytest.fixture
