@@ -122,12 +122,13 @@ class PublicLoginForm(forms.Form):
     address = forms.CharField(
         label=_("Workspace address or your e-mail"),
         max_length=254,
-        help_text=_("For example romashka, romashka.%(domain)s or you@example.com.")
-        % {"domain": settings.PLATFORM_DOMAIN},
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["address"].help_text = _(
+            "For example romashka, romashka.%(domain)s or you@example.com."
+        ) % {"domain": settings.PLATFORM_DOMAIN}
         self.fields["address"].widget.attrs.update(
             {
                 "autofocus": True,

@@ -30,6 +30,7 @@ from tenants.selectors import (
     workspace_address,
     workspace_host,
     workspace_url,
+    workspace_url_pattern,
 )
 from tenants.validators import normalize_subdomain
 
@@ -189,7 +190,11 @@ def public_login(request: HttpRequest) -> HttpResponse:
                 )
                 % {"address": workspace_address(form.subdomain() or "…")},
             )
-    return render(request, "onboarding/public_login.html", {"form": form})
+    response = render(request, "onboarding/public_login.html", {"form": form})
+    # The form's POST answers with a redirect to the workspace's host: the page's CSP
+    # must let the form lead there (form-action covers redirects after a submit).
+    response._csp_update = {"form-action": [workspace_url_pattern()]}  # type: ignore[attr-defined]
+    return response
 
 
 @csrf_exempt

@@ -46,8 +46,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _ensure_language(request: HttpRequest) -> None:
-    if not getattr(request, "LANGUAGE_CODE", None):
-        language = translation.get_language_from_request(request)
+    from tenants.members.language import language_from_query
+
+    chosen = language_from_query(request)
+    if chosen or not getattr(request, "LANGUAGE_CODE", None):
+        language = chosen or translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
 

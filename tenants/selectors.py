@@ -26,6 +26,11 @@ def workspace_address(subdomain: str) -> str:
     return f"{workspace_host(subdomain)}{_port_suffix()}"
 
 
+def workspace_url_pattern() -> str:
+    """Every workspace's origin as a CSP source: "https://*.example.com" (with the port)."""
+    return f"{settings.PLATFORM_SCHEME}://*.{settings.PLATFORM_DOMAIN}{_port_suffix()}"
+
+
 def workspace_url(workspace: Workspace, path: str = "/") -> str:
     """Absolute URL of `path` inside `workspace`."""
     return (

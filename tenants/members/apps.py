@@ -7,4 +7,5 @@ class MembersConfig(AppConfig):
 
     name = "tenants.members"
     label = "members"
-    verbose_name = _("Members")
+    # Shown only in the operator console, where this app's one model is the operators.
+    verbose_name = _("Operator accounts")
