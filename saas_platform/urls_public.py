@@ -8,6 +8,9 @@ from saas_platform import views
 
 admin.site.site_header = "Kartoteka operators"
 admin.site.site_title = "Kartoteka operators"
+# The app sidebar took 300 px of a 1280 px screen and pushed the list's last columns
+# (members, status) out of sight; the index page lists the same links.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.landing, name="landing"),

@@ -225,3 +225,27 @@ def test_members_page_fits_a_phone(live_platform, phone_page, workspace):
     expect(
         page.locator("#members-table").get_by_role("button", name="Deactivate").first
     ).to_be_in_viewport()
+
+
+def test_operator_console_list_fits_1280_px(live_platform, page, make_workspace):
+    for number in range(3):
+        make_workspace(
+            f"company-with-a-long-name-{number}",
+            name=f"Торговый дом «Длинное название номер {number}»",
+            owner_email=f"director.of.the.company.{number}@very-long-domain-name.example.com",
+        )
+    User.objects.create_superuser(email="operator@example.com", password=PASSWORD)
+    page.goto(f"{live_platform}/admin/login/")
+    page.locator("input[name=username]").fill("operator@example.com")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.goto(f"{live_platform}/admin/tenants/workspace/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert _wider_than_viewport(page) == []
+    # Nothing cut off inside the list either: its scrolling box needs no scrolling.
+    assert page.evaluate(
+        "(() => { const r = document.querySelector('.results');"
+        " return r.scrollWidth <= r.clientWidth; })()"
+    )
+    expect(page.locator("th.column-status")).to_be_in_viewport()
