@@ -66,4 +66,5 @@ urlpatterns = [
     path("settings/fields/<slug:entity>/", field_views.fields_list, name="crm_fields_list"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
+    path("", include("crm.urls")),
 ]
