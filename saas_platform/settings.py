@@ -59,6 +59,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "axes",
     "django_htmx",
+    "heroicons",
     "django_countries",
     "saas_platform",
 ]
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "saas_platform.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saas_platform.toasts.HtmxToastsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
