@@ -1,4 +1,3 @@
-
 """Lists and cards run a fixed number of queries whatever the number of rows shown."""
 
 import pytest
