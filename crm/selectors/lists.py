@@ -59,9 +59,9 @@ COMPANY_SORTS = {
 }
 DEFAULT_SORT = "-created_at"
 MAX_PER_PAGE = 200
-# Lists count exactly up to here and then say "10,000+": an exact count of 100,000 rows
+# Lists count exactly up to here and then say "2000+": an exact count of 100,000 rows
 # costs a scan of them all on every page, and nobody pages that far.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 2_000
 
 
 @dataclass
@@ -190,7 +190,7 @@ class ClientFilter:
 @dataclass
 class ClientPage:
     """One page of a list. `total` is exact when `total_is_exact`; otherwise the list holds
-    more than COUNT_LIMIT records and `total` is that limit (show it as "10,000+")."""
+    more than COUNT_LIMIT records and `total` is that limit (show it as "2000+")."""
 
     rows: list[Any]
     total: int
@@ -198,6 +198,11 @@ class ClientPage:
     per_page: int
     sort: str
     total_is_exact: bool = True
+
+    @property
+    def total_label(self) -> str:
+        """The count as a list shows it: "1234", or "2000+" past COUNT_LIMIT."""
+        return str(self.total) if self.total_is_exact else f"{self.total}+"
 
     @property
     def num_pages(self) -> int:

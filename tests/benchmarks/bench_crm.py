@@ -185,7 +185,7 @@ def run_selectors(member: Any, runs: int, samples: dict[str, list[Any]]) -> list
                 filters=ClientFilter.from_dict(
                     {"custom": [{"key": "segment", "op": "eq", "value": _pick(segments, n)}]}
                 ),
-                sort="-custom.loyalty_points",
+                sort="custom.loyalty_points",
                 per_page=50,
             ),
         ),
@@ -270,7 +270,7 @@ def run_http(
             contact_list,
             lambda n: {
                 "cf_segment": ["retail", "wholesale", "partner", "dealer"][n % 4],
-                "sort": "-custom.loyalty_points",
+                "sort": "custom.loyalty_points",
             },
             False,
         )
