@@ -188,7 +188,9 @@ class PhoneForm(forms.Form):
         label=_("Phone"),
         required=False,
         max_length=64,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+7 916 123-45-67"}
+        ),
     )
 
 
@@ -197,13 +199,20 @@ class EmailForm(forms.Form):
         label=_("E-mail"),
         required=False,
         max_length=254,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}),
+        widget=forms.TextInput(
+            attrs={"type": "email", "autocomplete": "email", "placeholder": "name@example.com"}
+        ),
     )
 
 
 class MessengerForm(forms.Form):
     kind = forms.ChoiceField(label=_("Messenger"), choices=MessengerKind.choices, required=False)
-    handle = forms.CharField(label=_("Handle or number"), required=False, max_length=100)
+    handle = forms.CharField(
+        label=_("Handle or number"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "@name / +380…"}),
+    )
 
 
 def company_by_name(name: str) -> Company | None:
@@ -220,6 +229,11 @@ class CompanyLinkForm(forms.Form):
 
     company = forms.CharField(label=_("Company"), required=False, max_length=255)
     position = forms.CharField(label=_("Position there"), required=False, max_length=150)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["placeholder"] = field.label
 
     def clean_company(self) -> Company | None:
         name = (self.cleaned_data.get("company") or "").strip()

@@ -105,6 +105,29 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "workspace_settings": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Hijacked"}),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    # Custom fields and required fields (B has no field with A's id; the login comes first).
+    "crm_fields_index": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_fields_list": IsolationCheck("get", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}),
+    "crm_fields_create": IsolationCheck(
+        "post",
+        Outcome.LOGIN_PAGE,
+        lambda s: {"entity": "contact"},
+        {"label_en": "Injected", "field_type": "text"},
+    ),
+    "crm_fields_edit": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"label_en": "Hijacked"}
+    ),
+    "crm_fields_change_type": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"field_type": "long_text"}
+    ),
+    "crm_fields_move": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"direction": "up"}
+    ),
+    "crm_fields_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
+    "crm_fields_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
+    "crm_fields_required": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}, {"standard_phones": "on"}
+    ),
     # The client base's pages (crm.urls).
     "crm_search": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "crm_contact_list": IsolationCheck("get", Outcome.LOGIN_PAGE),
@@ -144,29 +167,6 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     ),
     "crm_to_complete": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "crm_hand_over": IsolationCheck("post", Outcome.LOGIN_PAGE, _member, {"to_member": "1"}),
-    # Custom fields and required fields (B has no field with A's id; the login comes first).
-    "crm_fields_index": IsolationCheck("get", Outcome.LOGIN_PAGE),
-    "crm_fields_list": IsolationCheck("get", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}),
-    "crm_fields_create": IsolationCheck(
-        "post",
-        Outcome.LOGIN_PAGE,
-        lambda s: {"entity": "contact"},
-        {"label_en": "Injected", "field_type": "text"},
-    ),
-    "crm_fields_edit": IsolationCheck(
-        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"label_en": "Hijacked"}
-    ),
-    "crm_fields_change_type": IsolationCheck(
-        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"field_type": "long_text"}
-    ),
-    "crm_fields_move": IsolationCheck(
-        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"direction": "up"}
-    ),
-    "crm_fields_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
-    "crm_fields_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
-    "crm_fields_required": IsolationCheck(
-        "post", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}, {"standard_phones": "on"}
-    ),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),

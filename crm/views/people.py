@@ -98,6 +98,14 @@ def _merge_rows(record_type: str, records: list[Any], primary: int) -> list[Merg
 
 
 def _field_label(model: Any, name: str) -> str:
+    """The label the record's form gives the field (the models' verbose names are lower case
+    and some, like "position", are shared with unrelated meanings in the catalogues)."""
+    from crm.forms import CompanyForm, ContactForm
+
+    form = ContactForm if model is Contact else CompanyForm
+    field = form.base_fields.get(name)
+    if field is not None and field.label:
+        return str(field.label)
     return str(getattr(model._meta.get_field(name), "verbose_name", name)).capitalize()
 
 

@@ -155,3 +155,17 @@ def test_deactivated_member_sees_nothing(make_contact, owner, member):
     member.is_active = False
 
     assert not visible_contacts(member).exists()
+
+
+def test_long_lists_count_up_to_the_limit(make_contact, owner, monkeypatch):
+    from crm.selectors import lists
+
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 3)
+    for number in range(5):
+        make_contact(owner, surname=f"N{number}")
+
+    page = contacts_for_list(owner, per_page=2)
+
+    assert (page.total, page.total_is_exact, page.total_label) == (3, False, "3+")
+    assert page.has_next
+    assert len(contacts_for_list(owner, per_page=2, page=3).rows) == 1

@@ -8,7 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("crm", "0002_merge_client_base_custom_fields"),
+        ('crm', '0001_client_base'),
+        # Also merges the two first migrations of the client base and the custom-field engine.
+        ('crm', '0001_custom_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
