@@ -1,6 +1,7 @@
 """gunicorn settings, shared by the Procfile's `web` and deploy/Dockerfile.
 
-Tuned by the environment: PORT (8000), WEB_CONCURRENCY (worker processes, 2), WEB_THREADS
+Tuned by the environment: BIND_ADDRESS (0.0.0.0 in the image; `make run` sets 127.0.0.1),
+PORT (8000), WEB_CONCURRENCY (worker processes, 2), WEB_THREADS
 (threads per worker, 4), WEB_TIMEOUT (seconds, 60). gunicorn itself also reads
 FORWARDED_ALLOW_IPS (which proxies may set X-Forwarded-Proto; default 127.0.0.1) and
 GUNICORN_CMD_ARGS (any extra command-line option, e.g. `--reload`, which `make run` sets).
@@ -8,8 +9,10 @@ GUNICORN_CMD_ARGS (any extra command-line option, e.g. `--reload`, which `make r
 
 import os
 
-# All interfaces: the upstream of a reverse proxy, or a container's published port.
-bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+# All interfaces by default: the upstream of a reverse proxy, or a container's published port.
+# `make run` (DEBUG, demo passwords) binds to loopback unless BIND_ADDRESS says otherwise.
+BIND_ADDRESS = os.environ.get("BIND_ADDRESS", "0.0.0.0")  # noqa: S104
+bind = [f"{BIND_ADDRESS}:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"

@@ -9,18 +9,24 @@ from django.db import transaction
 WORKSPACE_REMINDERS_PER_HOUR = 3
 
 
-def request_workspace_reminder(*, email: str, language: str) -> bool:
+def request_workspace_reminder(*, email: str, language: str, client: str = "") -> bool:
     """Queue an e-mail to `email` listing the workspaces where it is a member.
 
     Public schema. The answer on screen never depends on the outcome, and the
     e-mail goes out from a worker, so neither reply nor timing tells whether the
-    address has workspaces. Returns False when the hourly limit was reached.
+    address has workspaces. Returns False when an hourly limit (per address, per client
+    address) was reached.
     """
     from onboarding.tasks import email_workspace_list
 
-    key = f"workspace-reminder:{email.strip().casefold()}"
-    cache.add(key, 0, timeout=60 * 60)
-    if cache.incr(key) > WORKSPACE_REMINDERS_PER_HOUR:
+    # Per client too, whatever the addresses: the platform must not mail lists of strangers.
+    if client and not _within_hourly_limit(
+        f"workspace-reminder-client:{client}", settings.WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR
+    ):
+        return False
+    if not _within_hourly_limit(
+        f"workspace-reminder:{email.strip().casefold()}", WORKSPACE_REMINDERS_PER_HOUR
+    ):
         return False
     transaction.on_commit(lambda: email_workspace_list.delay(email.strip(), language))
     return True

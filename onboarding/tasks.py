@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from tenants.members.actions import quoted_for_email
 from tenants.selectors import public_site_url, workspace_url, workspaces_of_email
 
 
@@ -19,8 +20,10 @@ def email_workspace_list(email: str, language: str = "") -> None:
     login_path = f"{reverse('account_login', urlconf=settings.ROOT_URLCONF)}?lang={language}"
     context = {
         "email": email,
+        # Names are the workspaces' own words: one line each, bounded, quoted by the template.
         "workspaces": [
-            (workspace, workspace_url(workspace, login_path)) for workspace in workspaces
+            (quoted_for_email(workspace.name), workspace_url(workspace, login_path))
+            for workspace in workspaces
         ],
         "signup_url": public_site_url("/signup/"),
     }

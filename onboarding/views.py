@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET
 from onboarding.actions import record_signup_attempt, request_workspace_reminder
 from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
 from tenants.actions import create_workspace, subdomain_error
-from tenants.client_address import client_ip
+from tenants.client_address import client_ip_for_limits
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
 from tenants.members.language import set_language_cookie
 from tenants.members.models import User
@@ -58,6 +59,8 @@ def _handoff_page(request: HttpRequest, workspace: Workspace, owner: User) -> Ht
         {"action": action, "token": token, "host": workspace_host(workspace.subdomain)},
     )
     response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    # The token must not outlive the page in any cache (it is single-use anyway).
+    add_never_cache_headers(response)
     response._csp_update = {"form-action": [_origin_of(action)]}  # type: ignore[attr-defined]
     return response
 
@@ -84,7 +87,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not record_signup_attempt(client=client_ip(request), email=data["email"]):
+        if not record_signup_attempt(client=client_ip_for_limits(request), email=data["email"]):
             form.add_error(
                 None,
                 _("Too many sign-up attempts. Please wait an hour and try again."),
@@ -145,6 +148,7 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
         request_workspace_reminder(
             email=form.cleaned_data["email"],
             language=translation.get_language() or settings.LANGUAGE_CODE,
+            client=client_ip_for_limits(request),
         )
         # The same answer whether or not the address has workspaces.
         return render(
@@ -169,7 +173,11 @@ def public_login(request: HttpRequest) -> HttpResponse:
             except ValidationError:
                 form.add_error("address", _("Please enter a valid e-mail address."))
             else:
-                request_workspace_reminder(email=form.cleaned_data["address"], language=language)
+                request_workspace_reminder(
+                    email=form.cleaned_data["address"],
+                    language=language,
+                    client=client_ip_for_limits(request),
+                )
                 return render(
                     request,
                     "onboarding/find_workspace_sent.html",

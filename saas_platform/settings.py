@@ -37,7 +37,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies we run in front of gunicorn, each appending the address it saw
 # to X-Forwarded-For. 0 (development, tests): the client is REMOTE_ADDR and the header is
 # ignored. Behind one proxy (production): 1. Feeds allauth's rate limits, django-axes'
-# lockouts and the signup limits, all through tenants.client_address.client_ip.
+# lockouts and the signup limits, all through tenants.client_address (client_ip; its
+# client_ip_for_limits counts an IPv6 client by its /64).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # ---------------------------------------------------------------- apps
@@ -95,7 +96,11 @@ GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    # Security headers first: WorkspaceMiddleware answers unknown and suspended hosts itself,
+    # and those pages need HTTPS, nosniff, CSP and frame protection too.
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before the workspace lookup: stylesheets and the favicon load on every host,
     # including an unknown subdomain and a suspended workspace (their pages use them).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,11 +113,9 @@ MIDDLEWARE = [
     "saas_platform.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "saas_platform.toasts.HtmxToastsMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "saas_platform.urls_tenant"
@@ -203,7 +206,11 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 # HMAC key only signs the address's row id, which every workspace reuses, so a link from
 # workspace A would confirm the address with the same id in workspace B.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+# Only allauth's login form (second factor, limits) logs a member in; the exceptions are
+# listed in tests/security/test_login_paths.py.
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
@@ -229,12 +236,16 @@ AXES_COOLOFF_TIME = 1  # hours
 # Per client address only: a lockout by user name would let anyone lock an operator out.
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_ip_for_limits"
 
 # Public signup creates a PostgreSQL schema each time: at most this many attempts an hour
 # per client address and per owner e-mail (onboarding.actions).
 SIGNUPS_PER_CLIENT_PER_HOUR = env.int("SIGNUPS_PER_CLIENT_PER_HOUR", default=10)
 SIGNUPS_PER_EMAIL_PER_HOUR = env.int("SIGNUPS_PER_EMAIL_PER_HOUR", default=3)
+# "Find my workspace" e-mails one client address may ask for an hour (3 per address, too).
+WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR = env.int(
+    "WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR", default=20
+)
 # Invitation e-mails a workspace may send an hour, unless billing's policy says otherwise
 # (tenants.policy.WorkspacePolicy.invitations_per_hour).
 INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=20)

@@ -9,7 +9,9 @@
 Ctrl-C stops gunicorn, the Celery worker and beat, then Redis and PostgreSQL; the data stays
 in .local/ for the next run (`make clean-local` wipes it).
 
-Environment: PORT (default 8000); DEBUG defaults to true and e-mail goes to the console.
+Environment: PORT (default 8000); BIND_ADDRESS (default 127.0.0.1: the demo logins are
+published, so only this machine may reach it; 0.0.0.0 to show it on your network); DEBUG
+defaults to true and e-mail goes to the console.
 """
 
 from __future__ import annotations
@@ -82,11 +84,11 @@ class WebProbe:
         )
 
 
-def port_in_use(port: int) -> bool:
+def port_in_use(address: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("0.0.0.0", port))  # noqa: S104 (what gunicorn will bind)
+            sock.bind((address, port))  # what gunicorn will bind
         except OSError:
             return True
     return False
@@ -95,7 +97,10 @@ def port_in_use(port: int) -> bool:
 def main() -> int:
     os.chdir(ROOT)
     port = int(os.environ.get("PORT", "8000"))
-    if port_in_use(port):
+    # Loopback unless told otherwise: DEBUG pages and the published demo passwords must not
+    # be reachable from the network (gunicorn reads BIND_ADDRESS in deploy/gunicorn_conf.py).
+    address = os.environ.setdefault("BIND_ADDRESS", "127.0.0.1")
+    if port_in_use(address, port):
         print(
             f"[run] port {port} is already in use (another `make run`?). "
             f"Stop it, or choose another port: PORT={port + 1} make run",

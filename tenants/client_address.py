@@ -36,3 +36,25 @@ def client_ip(request: HttpRequest) -> str:
         # Not through all of our proxies: the nearest address we know is the peer's.
         return remote_addr
     return _valid_ip(forwarded[-proxy_count]) or remote_addr
+
+
+# One IPv6 client usually holds a whole /64: limits count the network, not each address
+# (allauth does the same for its own limits with ALLAUTH_RATE_LIMIT_IPV6_PREFIX, 64).
+IPV6_LIMIT_PREFIX = 64
+
+
+def client_ip_for_limits(request: HttpRequest) -> str:
+    """`client_ip`, with an IPv6 address widened to its /64 network's first address.
+
+    What signup limits, find-my-workspace limits and django-axes' lockouts count, so that a
+    client cannot step around them by rotating the addresses of its own IPv6 network.
+    """
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        network = ipaddress.ip_network(f"{parsed}/{IPV6_LIMIT_PREFIX}", strict=False)
+        return str(network.network_address)
+    return address

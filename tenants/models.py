@@ -99,8 +99,13 @@ class MemberDirectoryEntry(models.Model):
     """The public schema's index of who is a member where.
 
     Members live in their workspace's schema; this copy, kept current by the member
-    actions in the same transaction, answers "find my workspace" and gives operators
-    member counts and owner e-mails without entering every schema.
+    actions in the same transaction (and by allauth's e-mail signals, see
+    tenants.members.apps), answers "find my workspace" and gives operators member counts
+    and owner e-mails without entering every schema.
+
+    `email_verified`: the address is confirmed (an accepted invitation, or the owner's
+    confirmation link). Find-my-workspace lists only confirmed addresses, so signing up
+    with someone else's address puts nothing into that person's mailbox.
     """
 
     workspace = models.ForeignKey(
@@ -110,6 +115,7 @@ class MemberDirectoryEntry(models.Model):
     email = models.EmailField()
     role = models.CharField(max_length=16)
     is_active = models.BooleanField(default=True)
+    email_verified = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -80,10 +80,18 @@ def workspaces_for_operators() -> QuerySet[Workspace]:
 
 
 def workspaces_of_email(email: str) -> list[Workspace]:
-    """Customer workspaces where `email` is an active member (case-insensitive)."""
+    """Customer workspaces where `email` is an active member with the address confirmed.
+
+    Case-insensitive. Unconfirmed addresses are left out: anyone can sign up with someone
+    else's address, and that must not put a workspace into that person's list.
+    """
     return list(
         customer_workspaces()
-        .filter(member_directory__email__iexact=email.strip(), member_directory__is_active=True)
+        .filter(
+            member_directory__email__iexact=email.strip(),
+            member_directory__is_active=True,
+            member_directory__email_verified=True,
+        )
         .distinct()
         .order_by("name")
     )

@@ -76,7 +76,7 @@ RESERVED_SUBDOMAINS = frozenset(
     }
 )
 
-_SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_SUBDOMAIN_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 
 
 def normalize_subdomain(value: str) -> str:
@@ -102,7 +102,8 @@ def validate_subdomain(value: str) -> None:
             code="too_long",
             params={"max": SUBDOMAIN_MAX_LENGTH},
         )
-    if not _SUBDOMAIN_PATTERN.match(value):
+    # fullmatch: `$` would also accept a trailing newline.
+    if not _SUBDOMAIN_PATTERN.fullmatch(value):
         raise ValidationError(
             _(
                 "Use only Latin letters a-z, digits and hyphens; "

@@ -136,3 +136,14 @@ def drop_workspace_schemas(schema_names: Iterable[str]) -> None:
             cursor.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema_name))
             )
+
+
+def confirm_owner_address(new: NewWorkspace) -> None:
+    """Mark the owner's address confirmed, as their confirmation link does (directory too)."""
+    from allauth.account.models import EmailAddress
+
+    from tenants.members.actions import sync_member_directory
+
+    with schema_context(new.workspace.schema_name):
+        EmailAddress.objects.filter(user=new.owner).update(verified=True)
+        sync_member_directory(member=new.owner)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from tenants.db import current_schema_name
 from tenants.members.models import AuditEntry, Invitation, Role, User
 from tenants.models import MemberDirectoryEntry, Workspace
+from tenants.policy import workspace_policy
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -37,6 +38,7 @@ class MemberErrorCode(StrEnum):
     LAST_OWNER = "last_owner"
     NOT_ALLOWED = "not_allowed"
     SELF_DEACTIVATION = "self_deactivation"
+    TOO_MANY_INVITATIONS = "too_many_invitations"
     UNKNOWN_ROLE = "unknown_role"
     UNKNOWN_LANGUAGE = "unknown_language"
 
@@ -74,12 +76,37 @@ def _validate_email(email: str) -> None:
 
 
 def _sync_directory(user: User) -> None:
-    """Mirror the member into the public directory (same transaction)."""
+    """Mirror the member into the public directory (same transaction).
+
+    The directory holds the member's current (primary) address and whether it is confirmed.
+    """
+    verified = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
     MemberDirectoryEntry.objects.update_or_create(
         workspace=current_workspace(),
         user_id=user.pk,
-        defaults={"email": user.email, "role": user.role, "is_active": user.is_active},
+        defaults={
+            "email": user.email,
+            "role": user.role,
+            "is_active": user.is_active,
+            "email_verified": verified,
+        },
     )
+
+
+@transaction.atomic
+def sync_member_directory(*, member: User) -> None:
+    """Bring the public directory's row of `member` up to date with their addresses.
+
+    Called when allauth changes a member's e-mail addresses on the account pages (added,
+    confirmed, made primary, removed: see tenants.members.apps); runs inside the
+    member's workspace. Does nothing for platform operators (public schema).
+    """
+    if current_schema_name() == settings.PUBLIC_SCHEMA_NAME:
+        return
+    member = User.objects.get(pk=member.pk)
+    _sync_directory(member)
 
 
 def _email_in_use(email: str) -> User | None:
@@ -140,13 +167,72 @@ def create_first_owner(
     return owner
 
 
+def _may_invite(inviter: User, role: str) -> bool:
+    """Whether `inviter` may, today, invite someone with `role` (owners only invite owners)."""
+    if not (inviter.is_active and inviter.is_workspace_admin):
+        return False
+    return role != Role.OWNER or inviter.role == Role.OWNER
+
+
+class InvitationRevokedBecause(StrEnum):
+    """Why an invitation was revoked without anyone pressing "Revoke" (in the audit log)."""
+
+    INVITER_DEACTIVATED = "inviter_deactivated"
+    INVITER_ROLE_CHANGED = "inviter_role_changed"
+
+
+def _revoke_invitations_the_inviter_may_no_longer_send(
+    *, acting_user: User, inviter: User, reason: InvitationRevokedBecause
+) -> int:
+    """Revoke `inviter`'s open invitations for roles they may no longer invite; returns how many.
+
+    An invitation carries its sender's authority: once an admin is deactivated or demoted,
+    their links must not keep making admins. Each revocation is in the audit log.
+    """
+    doomed = [
+        invitation
+        for invitation in Invitation.objects.select_for_update().filter(
+            invited_by=inviter, accepted_at__isnull=True, revoked_at__isnull=True
+        )
+        if not _may_invite(inviter, invitation.role)
+    ]
+    now = timezone.now()
+    for invitation in doomed:
+        invitation.revoked_at = now
+        invitation.save(update_fields=["revoked_at"])
+        AuditEntry.objects.create(
+            actor=acting_user,
+            action=AuditEntry.Action.INVITATION_REVOKED,
+            target=invitation.email,
+            changes={"reason": ["", str(reason)], "invited_by": [inviter.email, ""]},
+        )
+    return len(doomed)
+
+
+# How much of a name people chose themselves an e-mail from the platform's address shows.
+EMAIL_NAME_MAX_LENGTH = 60
+
+
+def quoted_for_email(text: str, max_length: int = EMAIL_NAME_MAX_LENGTH) -> str:
+    """User-chosen text (a workspace or member name) made safe to quote in a platform e-mail.
+
+    One line (no made-up paragraphs), at most `max_length` characters; templates put it in
+    quotation marks and never in a subject, so it cannot pose as the platform's own words.
+    """
+    one_line = " ".join(str(text).split())
+    if len(one_line) > max_length:
+        one_line = one_line[: max_length - 1].rstrip() + "…"
+    return one_line
+
+
 def _send_invitation_email(invitation: Invitation, token: str, inviter: User) -> None:
-    from tenants.selectors import workspace_url
+    from tenants.selectors import workspace_host, workspace_url
 
     workspace = current_workspace()
     context = {
-        "workspace": workspace,
-        "inviter": inviter,
+        "workspace_name": quoted_for_email(workspace.name),
+        "workspace_host": workspace_host(workspace.subdomain),
+        "inviter_name": quoted_for_email(inviter.display_name),
         "invitation": invitation,
         "accept_url": workspace_url(workspace, reverse("invitation_accept", args=[token])),
         "role": invitation.get_role_display(),
@@ -155,6 +241,28 @@ def _send_invitation_email(invitation: Invitation, token: str, inviter: User) ->
         subject = render_to_string("members/email/invitation_subject.txt", context).strip()
         body = render_to_string("members/email/invitation_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+def _check_invitation_allowance() -> None:
+    """Refuse one more invitation e-mail once the workspace's hourly allowance is used.
+
+    Invitations go out from the platform's address: without a limit a new workspace
+    would be a free mail relay. The allowance comes from the workspace policy (billing
+    raises it for paying workspaces); every invitation row of the last hour counts,
+    replaced and revoked ones too, since each sent an e-mail.
+    """
+    workspace = current_workspace()
+    limit = workspace_policy().invitations_per_hour(workspace)
+    sent = Invitation.objects.filter(created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    if sent >= limit:
+        raise ValidationError(
+            _(
+                "This workspace has sent %(limit)d invitations in the last hour. "
+                "Please try again later."
+            )
+            % {"limit": limit},
+            code=MemberErrorCode.TOO_MANY_INVITATIONS,
+        )
 
 
 @transaction.atomic
@@ -185,6 +293,7 @@ def invite_member(*, acting_user: User, email: str, role: str) -> Invitation:
             },
             code=MemberErrorCode.DEACTIVATED_MEMBER,
         )
+    _check_invitation_allowance()
     Invitation.objects.filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
@@ -221,8 +330,14 @@ def revoke_invitation(*, acting_user: User, invitation: Invitation) -> None:
 
 def open_invitation_for_token(token: str) -> Invitation | None:
     """The open (not accepted, revoked or expired) invitation for a link's token."""
-    invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
+    invitation = (
+        Invitation.objects.filter(token_hash=_token_hash(token))
+        .select_related("invited_by")
+        .first()
+    )
     if invitation is None or not invitation.is_open:
+        return None
+    if not _may_invite(invitation.invited_by, invitation.role):
         return None
     return invitation
 
@@ -239,7 +354,13 @@ def accept_invitation(*, token: str, full_name: str, password: str, language: st
     invitation = (
         Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
     )
-    if invitation is None or not invitation.is_open:
+    # The sender must still be allowed to invite this role (revocation on deactivation and
+    # demotion covers the usual case; this covers any other way their rights were lost).
+    if (
+        invitation is None
+        or not invitation.is_open
+        or not _may_invite(invitation.invited_by, invitation.role)
+    ):
         raise ValidationError(
             _("This invitation link is not valid any more. Ask your admin for a new one."),
             code=MemberErrorCode.INVITATION_INVALID,
@@ -309,6 +430,11 @@ def change_member_role(*, acting_user: User, member: User, role: str) -> User:
         target=member.email,
         changes={"role": [old_role, role]},
     )
+    _revoke_invitations_the_inviter_may_no_longer_send(
+        acting_user=acting_user,
+        inviter=member,
+        reason=InvitationRevokedBecause.INVITER_ROLE_CHANGED,
+    )
     return member
 
 
@@ -347,6 +473,11 @@ def deactivate_member(*, acting_user: User, member: User) -> User:
     _sync_directory(member)
     AuditEntry.objects.create(
         actor=acting_user, action=AuditEntry.Action.MEMBER_DEACTIVATED, target=member.email
+    )
+    _revoke_invitations_the_inviter_may_no_longer_send(
+        acting_user=acting_user,
+        inviter=member,
+        reason=InvitationRevokedBecause.INVITER_DEACTIVATED,
     )
     return member
 

@@ -73,6 +73,8 @@ class AccountAdapter(DefaultAccountAdapter):
         """Only the current host: allauth's default also trusts every host in ALLOWED_HOSTS,
         which here is every workspace, an attacker's included."""
         request = context.request
+        if request is None:  # outside a request: relative URLs only
+            return url_has_allowed_host_and_scheme(url, allowed_hosts=set())
         return url_has_allowed_host_and_scheme(
             url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )

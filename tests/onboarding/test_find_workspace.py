@@ -7,7 +7,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenants.members import actions as member_actions
-from tests.conftest import add_member
+from tests.conftest import add_member, confirm_owner_address
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_find_workspace_answers_the_same_whether_or_not_the_address_has_workspac
     make_workspace, visitor, django_capture_on_commit_callbacks
 ):
     member_email, stranger_email = _new_address(), _new_address()
-    make_workspace("acme", name="Acme", owner_email=member_email)
+    confirm_owner_address(make_workspace("acme", name="Acme", owner_email=member_email))
 
     for_member = _ask(visitor, member_email, django_capture_on_commit_callbacks)
     for_stranger = _ask(visitor, stranger_email, django_capture_on_commit_callbacks)
@@ -63,7 +63,7 @@ def test_find_workspace_emails_the_names_and_addresses_of_the_members_workspaces
     make_workspace, visitor, mailoutbox, django_capture_on_commit_callbacks
 ):
     email = _new_address()
-    make_workspace("acme", name="Acme Trading", owner_email=email)
+    confirm_owner_address(make_workspace("acme", name="Acme Trading", owner_email=email))
     globex = make_workspace("globex", name="Globex Corp")
     add_member(globex, email=email)
     make_workspace("initech", name="Initech")  # someone else's
@@ -72,8 +72,8 @@ def test_find_workspace_emails_the_names_and_addresses_of_the_members_workspaces
     _ask(visitor, email.upper(), django_capture_on_commit_callbacks)
 
     [message] = _workspace_list_emails(mailoutbox, email.upper())
-    assert "Acme Trading: http://acme.localhost:8000/" in message.body
-    assert "Globex Corp: http://globex.localhost:8000/" in message.body
+    assert "“Acme Trading”: http://acme.localhost:8000/" in message.body
+    assert "“Globex Corp”: http://globex.localhost:8000/" in message.body
     assert "Initech" not in message.body
     assert "initech" not in message.body
 
@@ -82,7 +82,7 @@ def test_find_workspace_does_not_list_a_workspace_where_the_member_was_deactivat
     make_workspace, visitor, mailoutbox, django_capture_on_commit_callbacks
 ):
     email = _new_address()
-    make_workspace("acme", name="Acme Trading", owner_email=email)
+    confirm_owner_address(make_workspace("acme", name="Acme Trading", owner_email=email))
     globex = make_workspace("globex", name="Globex Corp")
     member = add_member(globex, email=email)
     with schema_context(globex.workspace.schema_name):
@@ -92,7 +92,7 @@ def test_find_workspace_does_not_list_a_workspace_where_the_member_was_deactivat
     _ask(visitor, email, django_capture_on_commit_callbacks)
 
     [message] = _workspace_list_emails(mailoutbox, email)
-    assert "Acme Trading: http://acme.localhost:8000/" in message.body
+    assert "“Acme Trading”: http://acme.localhost:8000/" in message.body
     assert "Globex" not in message.body
 
 

@@ -140,3 +140,40 @@ def test_handoff_token_lives_two_minutes_at_most(workspace):
         ttl = cache._cache.get_client(key).ttl(key)  # type: ignore[attr-defined]
 
     assert 0 < ttl <= 120
+
+
+def test_only_the_known_paths_call_djangos_login():
+    # allauth's login form checks the second factor and the limits; anything that calls
+    # django.contrib.auth.login() itself skips both. The two that do are reviewed:
+    # the hand-off (refuses members with a second factor, single-use token, Origin check)
+    # and invitation acceptance (a brand-new member, no second factor yet, single-use token).
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent
+    callers = set()
+    for app in ("saas_platform", "tenants", "onboarding", "crm", "billing"):
+        for source in (root / app).rglob("*.py"):
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+            imported_login = {
+                alias.asname or alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module == "django.contrib.auth"
+                for alias in node.names
+                if alias.name in {"login", "alogin"}
+            }
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                    if name in imported_login or name in {"perform_login", "complete_login"}:
+                        callers.add(f"{source.relative_to(root)}:{name}")
+
+    assert callers == {"onboarding/views.py:login", "tenants/members/views.py:login"}
+
+
+def test_allauth_logs_in_only_through_its_login_form():
+    from django.conf import settings
+
+    assert settings.ACCOUNT_LOGIN_ON_PASSWORD_RESET is False
+    assert settings.ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION is False
+    assert settings.ACCOUNT_LOGIN_BY_CODE_ENABLED is False

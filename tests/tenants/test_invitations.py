@@ -57,7 +57,8 @@ def test_admin_invites_by_email_and_the_link_is_on_the_workspace_host(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [INVITEE]
-    assert "Acme" in message.subject
+    assert message.subject == "You are invited to a workspace on Kartoteka"
+    assert "“Acme”" in message.body
     assert "as Admin" in message.body
     assert _invitation_path().startswith("/invite/")
     page = owner_client.get("/settings/members/")
