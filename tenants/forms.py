@@ -8,7 +8,7 @@ from tenants.regional import canonical_zone, time_zone_choices, zone_countries
 class TimeZoneSelect(forms.Select):
     """A time-zone <select> whose options carry their country, for the signup's script."""
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         country = zone_countries().get(str(value), "")
         if country:

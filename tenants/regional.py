@@ -137,7 +137,7 @@ def zone_label(name: str) -> str:
         return str(city)
 
 
-def time_zone_choices() -> list[tuple[str, object]]:
+def time_zone_choices() -> list[tuple[object, list[tuple[str, str]]]]:
     """Grouped choices: the common zones first, then every other canonical zone.
 
     Evaluated per form, in the reader's language, so offsets follow summer time.

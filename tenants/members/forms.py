@@ -22,7 +22,7 @@ class InviteMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         if acting_user is not None:
             # Admins cannot invite owners: do not offer it (the action refuses it too).
-            self.fields["role"].choices = assignable_roles(acting_user)
+            self.fields["role"].choices = assignable_roles(acting_user)  # type: ignore[attr-defined]
 
 
 class ChangeRoleForm(forms.Form):

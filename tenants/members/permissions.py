@@ -32,9 +32,11 @@ def workspace_admin_required(view: Callable[..., HttpResponse]) -> Callable[...,
 
 def assignable_roles(acting_user: User) -> list[tuple[str, str]]:
     """Roles `acting_user` may give: owners any, admins admin or member."""
-    if acting_user.role == Role.OWNER:
-        return list(Role.choices)
-    return [(value, label) for value, label in Role.choices if value != Role.OWNER]
+    return [
+        (value, str(label))
+        for value, label in Role.choices
+        if acting_user.role == Role.OWNER or value != Role.OWNER
+    ]
 
 
 @dataclass(frozen=True)
