@@ -112,7 +112,8 @@ def test_deactivated_member_cannot_log_in(workspace):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/inactive/"
-    assert "This account is inactive." in client.get("/accounts/inactive/").content.decode()
+    inactive_page = client.get("/accounts/inactive/").content.decode()
+    assert "Your account in Acme has been deactivated by the workspace's admin." in inactive_page
     assert client.get("/").status_code == 302
     with schema_context(workspace.workspace.schema_name):
         logged_in = [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id")]
