@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from tenants.client_address import client_ip
 from tenants.db import current_schema_name
+from tenants.members.actions import quoted_for_email
 from tenants.members.language import remember_language_choice
 from tenants.models import Workspace
 from tenants.selectors import workspace_url
@@ -55,6 +56,8 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {
             **context,
             "workspace": workspace,
+            # The name is the business's own words: quoted and bounded, never a line of its own.
+            "workspace_name": f"“{quoted_for_email(workspace.name)}”" if workspace else "",
             "workspace_url": workspace_url(workspace) if workspace is not None else "",
         }
         with translation.override(language or settings.LANGUAGE_CODE):

@@ -304,13 +304,13 @@ def test_display_formats_values_in_the_readers_language(inside):
     english = {item.key: item for item in custom_values_for_display("contact", stored, "en")}
     assert english["n"].text == "1,234,567"
     assert english["m"].text == "1,234.50\u00a0RUB"
-    assert english["d"].text == "Dec. 31, 2024"
+    assert english["d"].text == "31 Dec 2024"  # unambiguous (issue 12)
     assert english["b"].text == "Yes"
     assert english["p"].text == "+7 916 123-45-67"
     assert english["p"].href == "tel:+79161234567"
     assert english["c"].text == "Red, Green"
     russian = {item.key: item for item in custom_values_for_display("contact", stored, "ru")}
-    assert russian["d"].text == "31 декабря 2024 г."  # noqa: RUF001
+    assert russian["d"].text == "31 декабря 2024"  # noqa: RUF001
     assert russian["b"].text == "Да"
     assert russian["c"].text == "Красный, Зелёный"
 

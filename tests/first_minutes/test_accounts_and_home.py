@@ -21,9 +21,9 @@ def _set_language(workspace, user, language: str) -> None:  # type: ignore[no-un
 @pytest.mark.parametrize(
     ("language", "subject", "line"),
     [
-        ("uk", "Новий пароль для Acme", "облікового запису в Acme у Kartoteka"),  # noqa: RUF001
-        ("ru", "Новый пароль для Acme", "Вашей учётной записи в Acme в Kartoteka"),
-        ("en", "A new password for Acme", "your account in Acme on Kartoteka"),
+        ("uk", "Новий пароль", "облікового запису в “Acme” у Kartoteka"),  # noqa: RUF001
+        ("ru", "Новый пароль", "Вашей учётной записи в “Acme” в Kartoteka"),
+        ("en", "A new password", "your account in “Acme” on Kartoteka"),
     ],
 )
 def test_password_reset_email_is_ours_names_the_workspace_in_the_recipients_language(
@@ -50,7 +50,8 @@ def test_confirmation_email_is_ours_and_names_the_workspace(workspace, owner_cli
     owner_client.post("/accounts/email/", {"email": workspace.owner.email, "action_send": ""})
 
     [message] = mail.outbox
-    assert message.subject == "[Kartoteka] Підтвердьте адресу e-mail для Acme"
+    assert message.subject == "[Kartoteka] Підтвердьте адресу e-mail"
+    assert "“Acme”" in message.body
     assert "has given your email address" not in message.body
     assert "/accounts/confirm-email/" in message.body
 

@@ -36,7 +36,8 @@ def test_public_login_with_an_email_sends_the_workspace_list(
 
     assert response.status_code == 200
     [message] = mail.outbox
-    assert "http://acme.localhost:8000/accounts/login/?lang=uk" in message.body
+    assert message.to == ["owner@acme.example.com"]
+    assert "Вітаємо" in message.body, "in the language of the page"
 
 
 def test_public_pages_offer_log_in(platform):
