@@ -310,7 +310,7 @@ def test_display_formats_values_in_the_readers_language(inside):
     assert english["p"].href == "tel:+79161234567"
     assert english["c"].text == "Red, Green"
     russian = {item.key: item for item in custom_values_for_display("contact", stored, "ru")}
-    assert russian["d"].text == "31 декабря 2024"  # noqa: RUF001
+    assert russian["d"].text == "31 декабря 2024"
     assert russian["b"].text == "Да"
     assert russian["c"].text == "Красный, Зелёный"
 
