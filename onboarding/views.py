@@ -6,23 +6,33 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from onboarding.actions import record_signup_attempt, request_workspace_reminder
-from onboarding.forms import FindWorkspaceForm, SignupForm
+from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
 from tenants.actions import create_workspace, subdomain_error
 from tenants.client_address import client_ip_for_limits
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
+from tenants.members.language import set_language_cookie
 from tenants.members.models import User
 from tenants.models import Workspace
-from tenants.selectors import public_site_url, workspace_host, workspace_url
+from tenants.selectors import (
+    customer_workspace_at,
+    public_site_url,
+    workspace_address,
+    workspace_host,
+    workspace_url,
+    workspace_url_pattern,
+)
 from tenants.validators import normalize_subdomain
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -67,7 +77,13 @@ def _taken_workspace_login_url(form: SignupForm) -> str | None:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    """The public signup: the page's language becomes the workspace's and the owner's."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = SignupForm(
+        request.POST or None,
+        language=language,
+        accept_language=request.headers.get("Accept-Language", ""),
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,18 +100,32 @@ def signup(request: HttpRequest) -> HttpResponse:
                     subdomain=data["subdomain"],
                     owner_email=data["email"],
                     owner_password=data["password"],
-                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                    owner_full_name=data["full_name"],
+                    language=language,
+                    owner_language=language,
+                    default_country=data["country"],
+                    time_zone=data["time_zone"],
                 )
             except ValidationError as error:
                 # A repeated signup (double click, back button) finds its address taken; the
                 # page links to that workspace's login, never logs in by itself.
-                form.add_error(None, error)
+                if hasattr(error, "error_dict"):
+                    for field, field_errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, field_errors)
+                else:
+                    form.add_error(None, error)
             else:
                 return _handoff_page(request, created.workspace, created.owner)
+    if form.is_bound:
+        form.focus_first_error()
     return render(
         request,
         "onboarding/signup.html",
-        {"form": form, "taken_login_url": _taken_workspace_login_url(form)},
+        {
+            "form": form,
+            "taken_login_url": _taken_workspace_login_url(form),
+            "address_suffix": workspace_address(""),
+        },
         status=status,
     )
 
@@ -108,7 +138,7 @@ def check_subdomain(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "onboarding/_subdomain_status.html",
-        {"subdomain": subdomain, "host": workspace_host(subdomain), "error": error},
+        {"subdomain": subdomain, "host": workspace_address(subdomain), "error": error},
     )
 
 
@@ -125,6 +155,54 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
             request, "onboarding/find_workspace_sent.html", {"email": form.cleaned_data["email"]}
         )
     return render(request, "onboarding/find_workspace.html", {"form": form})
+
+
+def public_login(request: HttpRequest) -> HttpResponse:
+    """The public site's "Log in": go to the workspace's own login page, in this language.
+
+    An address takes the person to `<address>/accounts/login/?lang=..` (the language
+    chosen here carries over, see tenants.members.language); an e-mail sends the
+    find-my-workspace e-mail instead, with the same answer whatever the address.
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = PublicLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_email:
+            try:
+                validate_email(form.cleaned_data["address"])
+            except ValidationError:
+                form.add_error("address", _("Please enter a valid e-mail address."))
+            else:
+                request_workspace_reminder(
+                    email=form.cleaned_data["address"],
+                    language=language,
+                    client=client_ip_for_limits(request),
+                )
+                return render(
+                    request,
+                    "onboarding/find_workspace_sent.html",
+                    {"email": form.cleaned_data["address"]},
+                )
+        else:
+            workspace = customer_workspace_at(form.subdomain())
+            if workspace is not None:
+                login_path = reverse("account_login", urlconf=settings.ROOT_URLCONF)
+                return HttpResponseRedirect(
+                    workspace_url(workspace, f"{login_path}?{urlencode({'lang': language})}")
+                )
+            form.add_error(
+                "address",
+                _(
+                    "There is no workspace at “%(address)s”. Check the address, or enter "
+                    "your e-mail and we will send you the list of your workspaces."
+                )
+                % {"address": workspace_address(form.subdomain() or "…")},
+            )
+    response = render(request, "onboarding/public_login.html", {"form": form})
+    # The form's POST answers with a redirect to the workspace's host: the page's CSP
+    # must let the form lead there (form-action covers redirects after a submit).
+    response._csp_update = {"form-action": [workspace_url_pattern()]}  # type: ignore[attr-defined]
+    return response
 
 
 @csrf_exempt
@@ -154,4 +232,9 @@ def welcome(request: HttpRequest) -> HttpResponse:
             request,
             _("Welcome to your workspace! We have sent you an e-mail to confirm your address."),
         )
-    return redirect("home")
+    # The language of the signup page is the owner's choice: keep it on this host too,
+    # so the login page after a logout speaks it as well.
+    response = redirect("home")
+    if user.language:
+        set_language_cookie(response, user.language)
+    return response

@@ -12,5 +12,11 @@ def platform(request: HttpRequest) -> dict[str, object]:
     return {
         "workspace": workspace if in_workspace else None,
         "public_site_url": public_site_url("/"),
-        "platform_languages": settings.LANGUAGES,
+        # Each language in its own name: "Українська", "Русский", "English".
+        "platform_languages": [
+            (code, name)
+            for code, name in settings.LANGUAGE_NATIVE_NAMES.items()
+            if code in dict(settings.LANGUAGES)
+        ],
+        "support_email": settings.SUPPORT_EMAIL,
     }

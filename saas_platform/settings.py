@@ -58,11 +58,13 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "axes",
     "django_htmx",
+    "heroicons",
     "django_countries",
     "csp",
     "saas_platform",
@@ -100,8 +102,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "saas_platform.middleware.WorkspaceMiddleware",
+    # Before the workspace lookup: stylesheets and the favicon load on every host,
+    # including an unknown subdomain and a suspended workspace (their pages use them).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "saas_platform.middleware.WorkspaceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "saas_platform.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saas_platform.toasts.HtmxToastsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -182,6 +187,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files served at the site root on every host (/favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "saas_platform" / "root_files"
 
 
 # ---------------------------------------------------------------- accounts
@@ -267,6 +274,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 LANGUAGE_COOKIE_NAME = "kartoteka_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 X_FRAME_OPTIONS = "DENY"
+# A stale form is explained on the product's own page, in the reader's language.
+CSRF_FAILURE_VIEW = "saas_platform.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -292,7 +301,11 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("uk", _("Ukrainian")), ("en", _("English"))]
+# How each language writes its own name, for the language switch ("UK" reads as Britain).
+LANGUAGE_NATIVE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates in every language ("6 Dec 2026", "06.12.2026"), see the modules.
+FORMAT_MODULE_PATH = ["saas_platform.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Moscow"
 USE_TZ = True
@@ -302,6 +315,8 @@ USE_TZ = True
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartoteka <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people whose workspace is suspended (and every error page) can turn.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default=f"support@{PLATFORM_DOMAIN}")
 
 # ---------------------------------------------------------------- Celery
 

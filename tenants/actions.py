@@ -11,12 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_countries import countries
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.db import current_schema_name
 from tenants.members import actions as member_actions
 from tenants.members.models import AuditEntry, User
 from tenants.models import Domain, Workspace, WorkspaceStatus
+from tenants.regional import canonical_zone
 from tenants.selectors import workspace_host
 from tenants.validators import normalize_subdomain, validate_subdomain
 
@@ -66,13 +68,18 @@ def create_workspace(
     owner_password: str | None,
     language: str = "ru",
     owner_full_name: str = "",
+    default_country: str = "",
+    time_zone: str = "",
+    owner_language: str = "",
 ) -> NewWorkspace:
     """Provision a workspace by cloning the template, and its first owner.
 
     Public schema. All or nothing: one transaction covers the workspace row, its
     cloned schema (PostgreSQL DDL is transactional), its domain and its owner.
     Raises ValidationError with code "taken" when the subdomain is not free, also
-    when a concurrent signup took it a moment earlier.
+    when a concurrent signup took it a moment earlier. Country and time zone: the
+    signup guesses them (tenants.regional.guess_region); empty keeps the model's
+    defaults. `owner_language` is the owner's own choice (empty: the workspace's).
     """
     _require_public_schema()
     started = time.perf_counter()
@@ -89,12 +96,25 @@ def create_workspace(
         )
     if language not in {code for code, _name in settings.LANGUAGES}:
         language = settings.LANGUAGE_CODE
+    region: dict[str, str] = {}
+    if time_zone:
+        canonical = canonical_zone(time_zone)
+        if canonical is None:
+            raise ValidationError({"time_zone": _("Please choose a time zone from the list.")})
+        region["time_zone"] = canonical
+    if default_country:
+        if default_country.upper() not in countries:
+            raise ValidationError({"country": _("Please choose a country from the list.")})
+        region["default_country"] = default_country.upper()
+    if owner_language not in {code for code, _name in settings.LANGUAGES}:
+        owner_language = ""
 
     workspace = Workspace(
         schema_name=_generated_schema_name(),
         name=name,
         subdomain=subdomain,
         default_language=language,
+        **region,
     )
     try:
         with transaction.atomic():
@@ -118,8 +138,8 @@ def create_workspace(
             email=owner_email,
             password=owner_password,
             full_name=owner_full_name,
-            # Empty: the owner follows the workspace's default language until they choose.
-            language="",
+            # The language they signed up in is their choice; empty follows the workspace.
+            language=owner_language,
         )
     return NewWorkspace(workspace=workspace, owner=owner, seconds=time.perf_counter() - started)
 

@@ -21,6 +21,16 @@ def workspace_host(subdomain: str) -> str:
     return f"{subdomain}.{settings.PLATFORM_DOMAIN}"
 
 
+def workspace_address(subdomain: str) -> str:
+    """The address people type for a workspace, with the port when there is one (development)."""
+    return f"{workspace_host(subdomain)}{_port_suffix()}"
+
+
+def workspace_url_pattern() -> str:
+    """Every workspace's origin as a CSP source: "https://*.example.com" (with the port)."""
+    return f"{settings.PLATFORM_SCHEME}://*.{settings.PLATFORM_DOMAIN}{_port_suffix()}"
+
+
 def workspace_url(workspace: Workspace, path: str = "/") -> str:
     """Absolute URL of `path` inside `workspace`."""
     return (
@@ -31,6 +41,13 @@ def workspace_url(workspace: Workspace, path: str = "/") -> str:
 def customer_workspaces() -> QuerySet[Workspace]:
     """Workspaces of businesses (not the public site, not the template)."""
     return Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER)
+
+
+def customer_workspace_at(subdomain: str) -> Workspace | None:
+    """The active or read-only customer workspace at `subdomain` (suspended ones too)."""
+    if not subdomain:
+        return None
+    return customer_workspaces().filter(subdomain=subdomain).first()
 
 
 def workspaces_for_operators() -> QuerySet[Workspace]:

@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from tenants.db import current_schema_name
-from tenants.members.models import User
+from tenants.members.models import Operator
 
 
-@admin.register(User)
+@admin.register(Operator)
 class OperatorAdmin(DjangoUserAdmin):
     list_display = ("email", "full_name", "is_staff", "is_superuser", "is_active", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active")
@@ -15,12 +16,12 @@ class OperatorAdmin(DjangoUserAdmin):
     ordering = ("email",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "language")}),
+        (_("Profile"), {"fields": ("full_name", "language")}),
         (
-            "Access",
+            _("Access"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"fields": ("email", "password1", "password2")}),)
 

@@ -9,7 +9,8 @@ class MembersConfig(AppConfig):
 
     name = "tenants.members"
     label = "members"
-    verbose_name = _("Members")
+    # Shown only in the operator console, where this app's one model is the operators.
+    verbose_name = _("Operator accounts")
 
     def ready(self) -> None:
         # allauth's account pages change a member's addresses without our actions; its

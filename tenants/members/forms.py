@@ -1,18 +1,28 @@
 """Forms of the workspace's member and settings pages."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from tenants.members.models import Role
-from tenants.models import TIME_ZONE_CHOICES, Language
+from tenants.forms import TimeZoneField
+from tenants.members.models import Role, User
+from tenants.members.permissions import assignable_roles
+from tenants.models import Language
 
 
 class InviteMemberForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args: Any, acting_user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if acting_user is not None:
+            # Admins cannot invite owners: do not offer it (the action refuses it too).
+            self.fields["role"].choices = assignable_roles(acting_user)  # type: ignore[attr-defined]
 
 
 class ChangeRoleForm(forms.Form):
@@ -52,7 +62,7 @@ class WorkspaceSettingsForm(forms.Form):
         choices=lambda: list(countries),
         help_text=_("Phone numbers without a country code are read as numbers of this country."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField(label=_("Time zone"))
     default_language = forms.ChoiceField(
         label=_("Default language"),
         choices=Language.choices,

@@ -141,3 +141,16 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class Operator(User):
+    """A platform operator (a user of the public schema), as the operator console names them.
+
+    A proxy, so the console says "Operators" where "Members" would clash with what
+    members mean everywhere else (people of a workspace).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("operator")
+        verbose_name_plural = _("operators")

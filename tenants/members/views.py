@@ -10,12 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.actions import update_workspace_settings
 from tenants.members import actions
+from tenants.members import language as language_rule
 from tenants.members.forms import (
     AcceptInvitationForm,
     ChangeRoleForm,
@@ -23,9 +25,10 @@ from tenants.members.forms import (
     WorkspaceSettingsForm,
 )
 from tenants.members.models import Invitation, Role, User
-from tenants.members.permissions import workspace_admin_required
+from tenants.members.permissions import member_controls, workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
 from tenants.models import Workspace
+from tenants.regional import canonical_zone
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -48,7 +51,8 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 
 @workspace_admin_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    invite_form = InviteMemberForm(request.POST or None)
+    acting_user = _member(request)
+    invite_form = InviteMemberForm(request.POST or None, acting_user=acting_user)
     if request.method == "POST" and invite_form.is_valid():
         try:
             invitation = actions.invite_member(
@@ -71,14 +75,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
             return redirect("members")
+    members = list(members_for_list())
     return render(
         request,
         "members/member_list.html",
         {
-            "members": members_for_list(),
+            "members": members,
+            "member_rows": member_controls(
+                acting_user,
+                members,
+                active_owners=sum(1 for m in members if m.role == Role.OWNER and m.is_active),
+            ),
             "invitations": open_invitations(),
             "invite_form": invite_form,
-            "role_choices": Role.choices,
         },
     )
 
@@ -130,6 +139,8 @@ def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:
                 "Nothing they created was deleted."
             )
             % {"name": member.display_name},
+            # The toast offers to hand their clients over to another member.
+            extra_tags=f"handover:{reverse('crm_hand_over', args=[member.pk])}",
         )
 
     return _member_action(request, member_id, run)
@@ -198,7 +209,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "name": workspace.name,
         "default_country": str(workspace.default_country),
-        "time_zone": workspace.time_zone,
+        "time_zone": canonical_zone(workspace.time_zone) or workspace.time_zone,
         "default_language": workspace.default_language,
     }
     form = WorkspaceSettingsForm(request.POST or None, initial=initial)
@@ -226,7 +237,11 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language; a logged-in member's choice is remembered."""
+    """Switch the interface language: the choice wins now and is remembered for the person.
+
+    A member's saved preference changes at once; a visitor's choice (on the login page)
+    becomes their preference when they log in (tenants.members.language).
+    """
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
@@ -234,18 +249,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
-    if language not in {code for code, _name in settings.LANGUAGES}:
+    if language not in language_rule.supported_languages():
         return response
     if request.user.is_authenticated:
         actions.set_member_language(acting_user=_member(request), language=language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=False,
-    )
+    else:
+        language_rule.note_language_choice(request, language)
+    language_rule.set_language_cookie(response, language)
     return response
 
 

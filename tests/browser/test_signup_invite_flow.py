@@ -24,7 +24,8 @@ def _sign_up(page: Page, public_url: str, *, name: str, subdomain: str, email: s
     page.get_by_label("Business name").fill(name)
     page.get_by_label("Workspace address").fill(subdomain)
     # htmx asks the server whether the address is free while the person types.
-    expect(page.locator("#subdomain-status")).to_contain_text(f"{subdomain}.localhost is free")
+    expect(page.locator("#subdomain-status")).to_contain_text(f"{subdomain}.localhost:")
+    expect(page.locator("#subdomain-status")).to_contain_text("is free")
     page.get_by_label("Your e-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create workspace").click()

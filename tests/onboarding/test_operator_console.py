@@ -172,7 +172,8 @@ def test_suspending_a_workspace_makes_its_host_answer_403_with_a_notice(
     make_workspace, console, owner_client, workspace
 ):
     response = console.post(
-        CHANGELIST, {"action": "suspend", "_selected_action": [workspace.workspace.pk]}
+        CHANGELIST,
+        {"action": "suspend", "_selected_action": [workspace.workspace.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
@@ -189,7 +190,9 @@ def test_suspending_one_workspace_leaves_the_others_working(make_workspace, cons
     acme = make_workspace("acme", name="Acme")
     make_workspace("globex", name="Globex")
 
-    console.post(CHANGELIST, {"action": "suspend", "_selected_action": [acme.workspace.pk]})
+    console.post(
+        CHANGELIST, {"action": "suspend", "_selected_action": [acme.workspace.pk], "post": "yes"}
+    )
 
     globex_home = Client(HTTP_HOST="globex.localhost").get("/accounts/login/")
     assert globex_home.status_code == 200
@@ -198,7 +201,10 @@ def test_suspending_one_workspace_leaves_the_others_working(make_workspace, cons
 def test_restoring_a_suspended_workspace_brings_it_back(
     make_workspace, console, owner_client, workspace
 ):
-    console.post(CHANGELIST, {"action": "suspend", "_selected_action": [workspace.workspace.pk]})
+    console.post(
+        CHANGELIST,
+        {"action": "suspend", "_selected_action": [workspace.workspace.pk], "post": "yes"},
+    )
 
     response = console.post(
         CHANGELIST, {"action": "restore", "_selected_action": [workspace.workspace.pk]}
@@ -223,3 +229,47 @@ def test_console_login_locks_after_five_failures(operator):
     assert with_right_password.status_code == 429
     assert "too many login attempts" in with_right_password.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_suspend_asks_for_confirmation_first(make_workspace, console):
+    acme = make_workspace("acme", name="Acme")
+
+    response = console.post(
+        CHANGELIST, {"action": "suspend", "_selected_action": [acme.workspace.pk]}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Suspend this workspace?" in page
+    assert "Acme (acme)" in page
+    assert 'name="post" value="yes"' in page
+    assert Workspace.objects.get(pk=acme.workspace.pk).status == WorkspaceStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(1, "Suspended 1 workspace."), (2, "Suspended 2 workspaces.")]
+)
+def test_suspend_message_uses_the_right_plural(make_workspace, console, count, text):
+    ids = [make_workspace(name=f"Team {n}").workspace.pk for n in range(count)]
+
+    response = console.post(
+        CHANGELIST, {"action": "suspend", "_selected_action": ids, "post": "yes"}, follow=True
+    )
+
+    assert text in response.content.decode()
+
+
+def test_workspace_page_is_read_only_without_save_buttons(make_workspace, console):
+    acme = make_workspace("acme", name="Acme")
+
+    page = console.get(f"/admin/tenants/workspace/{acme.workspace.pk}/change/").content.decode()
+
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+
+
+def test_console_calls_operators_operators(console):
+    page = console.get("/admin/").content.decode()
+
+    assert ">Operators<" in page
+    assert ">Members<" not in page

@@ -49,7 +49,16 @@ def test_signup_page_asks_for_no_card(platform, visitor):
     assert response.status_code == 200
     page = response.content.decode()
     assert "no card needed" in page
-    assert set(response.context["form"].fields) == {"name", "subdomain", "email", "password"}
+    assert set(response.context["form"].fields) == {
+        "name",
+        "subdomain",
+        "full_name",
+        "email",
+        "password",
+        "country",
+        "time_zone",
+        "browser_time_zone",
+    }
     assert 'name="card' not in page
 
 
@@ -109,7 +118,7 @@ def test_subdomain_check_says_a_free_address_is_free(platform, visitor):
     response = visitor.get("/signup/check-subdomain/", {"subdomain": "Fresh-Bakery"})
 
     assert response.status_code == 200
-    assert "fresh-bakery.localhost is free" in response.content.decode()
+    assert "fresh-bakery.localhost:8000 is free" in response.content.decode()
 
 
 def test_subdomain_check_says_a_taken_address_is_taken(make_workspace, visitor):

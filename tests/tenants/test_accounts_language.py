@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 COOKIE = "kartoteka_language"
 INVITEE = "ann@acme.example.com"
 # allauth ships catalogs for every language we offer, so its login page proves the switch.
-SIGN_IN = {"en": "Sign In", "uk": "Увійти", "ru": "Войти"}
+SIGN_IN = {"en": "Log in", "uk": "Увійти", "ru": "Войти"}
 
 
 def _html_lang(response) -> str:  # type: ignore[no-untyped-def]

@@ -106,7 +106,7 @@ def test_unverified_email_cannot_enable_totp(workspace):
     response = client.get("/accounts/2fa/totp/activate/", follow=True)
 
     assert response.request["PATH_INFO"] == "/accounts/2fa/"
-    assert "until you have verified your email address" in response.content.decode()
+    assert "once your e-mail address is confirmed" in response.content.decode()
     with schema_context(workspace.workspace.schema_name):
         assert not Authenticator.objects.exists()
 

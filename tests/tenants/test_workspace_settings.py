@@ -94,8 +94,8 @@ def test_history_table_shows_who_changed_what(workspace, owner_client):
         page.content.decode(),
         flags=re.DOTALL,
     )
-    assert "<td>admin</td>" in row
-    assert "<strong>name</strong>: Acme → Acme Kyiv" in row
+    assert '<td data-label="Who">admin</td>' in row
+    assert "<strong>Name</strong>: Acme → Acme Kyiv" in row
 
 
 def test_history_times_are_shown_in_the_workspace_time_zone(workspace, owner_client):

@@ -1,5 +1,11 @@
-"""`make run`: make sure a demo workspace and an operator exist, and say how to log in."""
+"""`make run`: make sure a demo workspace and an operator exist, and say how to log in.
 
+The demo is a small Russian-language business with clients, companies and whatever the
+CRM holds (filled by the CRM's own `seed_crm` once, when the workspace is created), so a
+newcomer sees the product working in the first minute.
+"""
+
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
 from tenants.actions import create_workspace
@@ -8,6 +14,11 @@ from tenants.models import Workspace
 from tenants.selectors import public_site_url, workspace_url
 
 DEMO_SUBDOMAIN = "demo"
+DEMO_NAME = "Ромашка"
+DEMO_OWNER_NAME = "Анна Смирнова"
+# Small enough to seed in a few seconds on a laptop, big enough for lists to page.
+DEMO_CONTACTS = 300
+DEMO_COMPANIES = 60
 DEMO_OWNER_EMAIL = "owner@demo.example.com"
 DEMO_PASSWORD = "kartoteka-demo"  # noqa: S105 - a local demo's published password
 OPERATOR_EMAIL = "operator@example.com"
@@ -18,18 +29,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEMO_PASSWORD)
+        parser.add_argument(
+            "--no-demo-data",
+            action="store_true",
+            help="Leave the new demo workspace empty (no clients, companies).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         password = str(options["password"])
         workspace = Workspace.objects.filter(subdomain=DEMO_SUBDOMAIN).first()
         if workspace is None:
             workspace = create_workspace(
-                name="Demo",
+                name=DEMO_NAME,
                 subdomain=DEMO_SUBDOMAIN,
                 owner_email=DEMO_OWNER_EMAIL,
                 owner_password=password,
+                owner_full_name=DEMO_OWNER_NAME,
                 language="ru",
+                default_country="RU",
+                time_zone="Europe/Moscow",
             ).workspace
+            if not options["no_demo_data"]:
+                self._fill(workspace)
         if not User.objects.filter(email__iexact=OPERATOR_EMAIL).exists():
             User.objects.create_superuser(OPERATOR_EMAIL, password)
         self.stdout.write(
@@ -42,4 +63,18 @@ class Command(BaseCommand):
                     f"  log in as       {OPERATOR_EMAIL} / {password}",
                 ]
             )
+        )
+
+    def _fill(self, workspace: Workspace) -> None:
+        """Clients and companies from the CRM's seeding, when the CRM ships it."""
+        if "seed_crm" not in get_commands():
+            self.stdout.write("The CRM's seed_crm is not installed: the demo workspace is empty.")
+            return
+        call_command(
+            "seed_crm",
+            workspace=workspace.subdomain,
+            contacts=DEMO_CONTACTS,
+            companies=DEMO_COMPANIES,
+            seed=2026,
+            stdout=self.stdout,
         )
