@@ -394,6 +394,8 @@ def clean_custom_values(
     Raises CrmValidationError with "custom.<key>" keys (code "required" when every
     problem is a missing value, "invalid" otherwise).
     """
+    if not isinstance(values, dict):
+        raise CrmValidationError({"custom": [_("Custom values must be an object of key: value.")]})
     by_key = {field.key: field for field in all_custom_fields(entity)}
     creating = current is None
     result: dict[str, Any] = dict(current or {})

@@ -154,6 +154,12 @@ def test_empty_values_are_not_stored_and_clear_the_current_one(inside):
     assert result == {}
 
 
+def test_values_that_are_not_an_object_are_refused(inside):
+    with pytest.raises(CrmValidationError) as caught:
+        clean_custom_values(entity="contact", values=["a"], current={})  # type: ignore[arg-type]
+    assert "custom" in caught.value.field_errors
+
+
 def test_unknown_keys_are_refused(inside):
     with pytest.raises(CrmValidationError) as caught:
         clean_custom_values(entity="contact", values={"nope": "x"}, current={})
