@@ -51,6 +51,7 @@ def test_owner_adds_reorders_and_requires_fields_on_a_phone(live_platform, phone
     page.get_by_role("link", name="Add a field").first.click()
     page.get_by_label("Name in English").fill("Contract number")
     page.get_by_label("Name in Russian").fill("Номер договора")
+    expect(page.locator("#choices")).to_be_hidden()  # only choice types have choices
     _fits_the_phone(page)
     page.get_by_role("button", name="Add field").click()
     expect(page.get_by_text("Field “Contract number” added.")).to_be_visible()
@@ -58,6 +59,7 @@ def test_owner_adds_reorders_and_requires_fields_on_a_phone(live_platform, phone
     page.get_by_role("link", name="Add a field").first.click()
     page.get_by_label("Name in English").fill("Customer tier with a rather long name")
     page.get_by_label("Type").select_option("single_choice")
+    expect(page.locator("#choices")).to_be_visible()
     page.locator("#choice-0-en").fill("Gold")
     page.locator("#choice-1-en").fill("Silver")
     _fits_the_phone(page)
