@@ -44,7 +44,11 @@ class CustomFieldForm(forms.Form):
     label_ru = forms.CharField(label=_("Name in Russian"), required=False, max_length=100)
     label_uk = forms.CharField(label=_("Name in Ukrainian"), required=False, max_length=100)
     label_en = forms.CharField(label=_("Name in English"), required=False, max_length=100)
-    field_type = forms.ChoiceField(label=_("Type"), choices=FieldType.choices)
+    field_type = forms.ChoiceField(
+        label=_("Type"),
+        choices=FieldType.choices,
+        widget=forms.Select(attrs={"data-controls-choices": "choices"}),
+    )
     key = forms.SlugField(
         label=_("Key"),
         required=False,

@@ -394,6 +394,8 @@ def clean_custom_values(
     Raises CrmValidationError with "custom.<key>" keys (code "required" when every
     problem is a missing value, "invalid" otherwise).
     """
+    if not isinstance(values, dict):
+        raise CrmValidationError({"custom": [_("Custom values must be an object of key: value.")]})
     by_key = {field.key: field for field in all_custom_fields(entity)}
     creating = current is None
     result: dict[str, Any] = dict(current or {})
@@ -622,6 +624,43 @@ class MoneyWidget(forms.MultiWidget):
         return [None, default_currency()]
 
 
+class _KeepsHeldChoices:
+    """A choice widget that also offers the archived choices the record still holds.
+
+    Without it, editing a record whose value is an archived choice would show it as
+    empty and saving would clear it; with it, the value stays (marked as archived).
+    """
+
+    definition: CustomField
+    choices: Any
+
+    def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
+        offered = {str(key) for key, _label in self.choices}
+        held = [key for key in value if key and key not in offered]
+        if held:
+            self.choices = list(self.choices) + [
+                (
+                    key,
+                    _("%(choice)s (archived choice)")
+                    % {"choice": self.definition.choice_label(key)},
+                )
+                for key in held
+            ]
+        return super().optgroups(name, value, attrs)  # type: ignore[misc]
+
+
+class HeldChoicesSelect(_KeepsHeldChoices, forms.Select):
+    def __init__(self, definition: CustomField, **kwargs: Any):
+        self.definition = definition
+        super().__init__(**kwargs)
+
+
+class HeldChoicesCheckboxes(_KeepsHeldChoices, forms.CheckboxSelectMultiple):
+    def __init__(self, definition: CustomField, **kwargs: Any):
+        self.definition = definition
+        super().__init__(**kwargs)
+
+
 class CustomValueFormField(forms.Field):
     """A form field for one custom field: cleaning is `normalize_value`, nothing else."""
 
@@ -631,7 +670,9 @@ class CustomValueFormField(forms.Field):
 
     def clean(self, value: Any) -> Any:
         try:
-            stored = normalize_value(self.definition, value)
+            # A held archived choice comes back as it was shown; the record action,
+            # which knows the stored value, decides whether it may stay.
+            stored = normalize_value(self.definition, value, current=value)
         except CustomValueError as error:
             raise ValidationError(error.message, code="invalid") from error
         if stored is None and self.required:
@@ -670,9 +711,9 @@ def _widget(definition: CustomField) -> forms.Widget:
     if kind == FieldType.BOOLEAN:
         return forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))])
     if kind == FieldType.SINGLE_CHOICE:
-        return forms.Select(choices=[("", "—"), *language_choices])
+        return HeldChoicesSelect(definition, choices=[("", "—"), *language_choices])
     if kind == FieldType.MULTIPLE_CHOICE:
-        return forms.CheckboxSelectMultiple(choices=language_choices)
+        return HeldChoicesCheckboxes(definition, choices=language_choices)
     if kind == FieldType.EMAIL:
         return forms.EmailInput()
     if kind == FieldType.PHONE:

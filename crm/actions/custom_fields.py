@@ -479,7 +479,7 @@ def _records_query(field: CustomField) -> tuple[type[models.Model] | None, Any]:
     model = entity_model(field.entity)
     if model is None:
         return None, None
-    return model, model._default_manager.filter(**{f"{CUSTOM_VALUES_COLUMN}__has_key": field.key})
+    return model, model._base_manager.filter(**{f"{CUSTOM_VALUES_COLUMN}__has_key": field.key})
 
 
 def _count_where(model: type[models.Model], condition: sql.Composable, key: str) -> int:

@@ -238,3 +238,25 @@ def test_indexed_field_gets_an_expression_index_the_sort_uses(inside, monkeypatc
         assert "numeric" in index_definition(name)
         update_custom_field(acting_user=inside.owner, field=field, indexed=False)
         assert index_definition(name) is None
+
+
+def test_date_bounds_on_a_date_time_field_cover_whole_days_in_the_workspace_zone(
+    inside, monkeypatch
+):
+    with probe_entity(monkeypatch) as Probe:
+        when = field_of(inside.owner, "datetime", key="when")
+        # 31 Dec 23:30 in Moscow is 20:30 UTC; 1 Jan 00:30 in Moscow is 31 Dec 21:30 UTC.
+        Probe.objects.create(name="eve", custom={"when": "2024-12-31T20:30:00Z"})
+        Probe.objects.create(name="new-year", custom={"when": "2024-12-31T21:30:00Z"})
+        Probe.objects.create(name="none", custom={})
+
+        def names(condition):  # type: ignore[no-untyped-def]
+            return sorted(Probe.objects.filter(condition).values_list("name", flat=True))
+
+        assert names(custom_field_filter(when, FilterOp.RANGE, ("31.12.2024", "31.12.2024"))) == [
+            "eve"
+        ]
+        assert names(custom_field_filter(when, FilterOp.RANGE, ("2025-01-01", None))) == [
+            "new-year"
+        ]
+        assert names(custom_field_filter(when, FilterOp.NOT_EMPTY)) == ["eve", "new-year"]

@@ -115,3 +115,30 @@ def test_indexed_field_filters_and_sorts_contacts(owner, make_contact):
     assert list(rich.values_list("surname", flat=True)) == ["Большой"]
     ordered = Contact.objects.order_by(custom_field_order(amount, descending=False))
     assert list(ordered.values_list("surname", flat=True)) == ["Малый", "Большой"]
+
+
+def test_required_standard_field_refuses_a_contact_without_it(owner, make_contact):
+    from crm.actions.custom_fields import set_required_standard_fields
+
+    set_required_standard_fields(acting_user=owner, entity="contact", fields=["phones"])
+    with pytest.raises(CrmValidationError) as caught:
+        make_contact(owner, surname="Иванова")
+    assert "phones" in caught.value.field_errors
+    contact = make_contact(owner, surname="Иванова", phones=[{"number": "+7 916 123-45-67"}])
+    assert contact.pk
+
+
+def test_definitions_are_read_once_for_every_entity(owner, django_assert_num_queries):
+    from crm.selectors.custom_fields import (
+        active_custom_fields,
+        clear_custom_field_cache,
+        searchable_custom_fields,
+    )
+
+    field(owner, "contact", "text", "a", searchable=True)
+    field(owner, "company", "integer", "b")
+    clear_custom_field_cache()
+    with django_assert_num_queries(1):
+        assert [f.key for f in active_custom_fields("contact")] == ["a"]
+        assert [f.key for f in active_custom_fields("company")] == ["b"]
+        assert [f.key for f in searchable_custom_fields("contact")] == ["a"]

@@ -154,6 +154,12 @@ def test_empty_values_are_not_stored_and_clear_the_current_one(inside):
     assert result == {}
 
 
+def test_values_that_are_not_an_object_are_refused(inside):
+    with pytest.raises(CrmValidationError) as caught:
+        clean_custom_values(entity="contact", values=["a"], current={})  # type: ignore[arg-type]
+    assert "custom" in caught.value.field_errors
+
+
 def test_unknown_keys_are_refused(inside):
     with pytest.raises(CrmValidationError) as caught:
         clean_custom_values(entity="contact", values={"nope": "x"}, current={})
@@ -357,3 +363,34 @@ def test_form_fields_clean_with_the_same_rules(inside):
     html = str(bad["custom_c"])
     assert "Red" in html
     assert 'type="checkbox"' in html
+
+
+def test_edit_form_keeps_an_archived_choice_the_record_holds(inside):
+    from django import forms
+
+    from crm.custom_values import custom_form_initial
+
+    field = make_field(inside.owner, "single_choice", key="colour")
+    many = make_field(inside.owner, "multiple_choice", key="tags")
+    stored = {"colour": "blue", "tags": ["red", "blue"]}
+    update_custom_field(acting_user=inside.owner, field=field, choices=COLOURS[:2])
+    update_custom_field(acting_user=inside.owner, field=many, choices=COLOURS[:2])
+
+    class EditForm(forms.Form):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self.fields.update(custom_form_fields("contact"))
+
+    shown = EditForm(initial=custom_form_initial("contact", stored))
+    html = str(shown["custom_colour"])
+    assert '<option value="blue" selected>Blue (archived choice)</option>' in html
+    assert "Blue (archived choice)" in str(shown["custom_tags"])
+    # A new record is not offered the archived choice.
+    assert "Blue" not in str(EditForm()["custom_colour"])
+
+    posted = EditForm({"custom_colour": "blue", "custom_tags": ["red", "blue"]})
+    assert posted.is_valid(), posted.errors
+    values = custom_values_from_form("contact", posted.cleaned_data)
+    assert clean_custom_values(entity="contact", values=values, current=stored) == stored
+    with pytest.raises(CrmValidationError):
+        clean_custom_values(entity="contact", values=values, current={})
