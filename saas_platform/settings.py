@@ -59,6 +59,8 @@ SHARED_APPS = [
     "axes",
     "django_htmx",
     "django_countries",
+    # Only for its static files: the API docs (Swagger UI) are served from here, no CDN.
+    "ninja",
     "saas_platform",
 ]
 
@@ -68,6 +70,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tenants.members",
+    "tenants.api_keys",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -8,6 +8,8 @@ from django.urls import include, path
 
 from onboarding import views as onboarding_views
 from saas_platform import views
+from saas_platform.api import api
+from tenants.api_keys import views as api_key_views
 from tenants.members import views as member_views
 
 urlpatterns = [
@@ -36,7 +38,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("settings/workspace/", member_views.workspace_settings, name="workspace_settings"),
+    path("settings/api-keys/", api_key_views.api_key_list, name="api_keys"),
+    path("settings/api-keys/<int:key_id>/revoke/", api_key_views.revoke, name="api_key_revoke"),
     path("settings/language/", member_views.set_language, name="set_language"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
+    # The REST API (workspace hosts only: the public site has no /api/).
+    path("api/", api.urls),
 ]

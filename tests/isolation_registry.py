@@ -23,6 +23,8 @@ class CrossWorkspaceSample:
     reset_key: str
     email_confirmation_key: str  # from the confirm-your-address e-mail A sent its owner
     login_handoff_token: str  # the public site's one-time login into A
+    api_key: str  # a read-and-write API key of A (sent as a Bearer header on every check)
+    api_key_id: int  # its row in A
 
 
 class Outcome(StrEnum):
@@ -32,6 +34,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "404"
     VISITOR_PAGE = "a page for anonymous visitors"
     VISITOR_REDIRECT = "a redirect that does not need a login"
+    API_UNAUTHORIZED = "the API's JSON 401: A's key is unknown on B"
 
 
 def _no_args(sample: CrossWorkspaceSample) -> dict[str, object]:
@@ -40,6 +43,10 @@ def _no_args(sample: CrossWorkspaceSample) -> dict[str, object]:
 
 def _member(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"member_id": sample.member_id}
+
+
+def _api_key(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"key_id": sample.api_key_id}
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,10 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "workspace_settings": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Hijacked"}),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "api_keys": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"name": "Intruder", "scope": "read_write"}
+    ),
+    "api_key_revoke": IsolationCheck("post", Outcome.LOGIN_PAGE, _api_key),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),
@@ -112,3 +123,11 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "mfa_generate_recovery_codes": IsolationCheck("post", Outcome.LOGIN_PAGE),
     "mfa_download_recovery_codes": IsolationCheck("get", Outcome.LOGIN_PAGE),
 }
+# The REST API (saas_platform.api): every endpoint, sent A's key as a Bearer header.
+API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
+    "api:api-root": IsolationCheck("get", Outcome.NOT_FOUND),
+    "api:openapi-json": IsolationCheck("get", Outcome.VISITOR_PAGE),
+    "api:openapi-view": IsolationCheck("get", Outcome.VISITOR_PAGE),
+    "api:api_key_me": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+}
+ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from tenants.actions import create_workspace, ensure_platform_rows
+from tenants.api_keys.actions import create_api_key
+from tenants.api_keys.models import ApiKey, ApiKeyScope
 from tenants.members import actions as member_actions
 from tenants.members.handoff import make_login_handoff
 from tenants.members.models import Invitation, Role, User
@@ -44,6 +46,9 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         )
         open_invitation = Invitation.objects.get(email="invited@example.com")
         assert invitation_of_member.pk != open_invitation.pk
+        api_key = create_api_key(
+            acting_user=acme.owner, name="Acme script", scope=ApiKeyScope.READ_WRITE
+        )
     invitation_token = link_path_in_mail("invited@example.com", "/invite/").split("/")[2]
 
     browser_a = Client(HTTP_HOST=host_of(acme))
@@ -65,6 +70,8 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         reset_key=reset_key,
         email_confirmation_key=confirmation_key,
         login_handoff_token=make_login_handoff(schema_name=schema, user=acme.owner),
+        api_key=api_key.secret,
+        api_key_id=api_key.api_key.pk,
     )
     return sample, logged_in_through_form(acme, ACME_OWNER)
 
@@ -114,6 +121,7 @@ def _state_of(new) -> dict[str, list]:  # type: ignore[no-untyped-def]
             "workspace": list(
                 Workspace.objects.filter(pk=new.workspace.pk).values_list("name", "status")
             ),
+            "api_keys": list(ApiKey.objects.order_by("pk").values_list("pk", "name", "revoked_at")),
         }
 
 
@@ -127,6 +135,18 @@ def test_browser_of_workspace_a_is_a_member_there(db, acme_and_globex):
     assert response.wsgi_request.user.email == ACME_OWNER
 
 
+def test_api_key_of_workspace_a_works_there(db, acme_and_globex):
+    # The control for the API's checks: A's key really is a key, on A.
+    acme, _globex, sample, _browser_a = acme_and_globex
+
+    response = Client(HTTP_HOST=host_of(acme)).get(
+        "/api/me", headers={"Authorization": f"Bearer {sample.api_key}"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["member_email"] == ACME_OWNER
+
+
 @pytest.mark.parametrize("route_name", sorted(ISOLATION_CHECKS))
 def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     db, acme_and_globex, route_name
@@ -138,8 +158,10 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     browser = with_session_of(browser_a, globex)
     before = (_state_of(acme), _state_of(globex))
 
-    # When: it requests the route.
-    response = getattr(browser, check.method)(url, check.data)
+    # When: it requests the route (with A's API key too, for the API's routes).
+    response = getattr(browser, check.method)(
+        url, check.data, headers={"Authorization": f"Bearer {sample.api_key}"}
+    )
 
     # Then: B answers a visitor, shows nothing of A, changes nothing anywhere.
     assert not response.wsgi_request.user.is_authenticated
@@ -155,6 +177,9 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
         assert response.status_code == 404
     elif check.outcome == Outcome.VISITOR_PAGE:
         assert response.status_code == 200
+    elif check.outcome == Outcome.API_UNAUTHORIZED:
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthorized"
     else:
         assert response.status_code in (301, 302, 303)
     assert (_state_of(acme), _state_of(globex)) == before
