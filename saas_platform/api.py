@@ -28,7 +28,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from crm.errors import CrmValidationError
+from crm.errors import CrmNotFoundError, CrmValidationError, DuplicateFound
 from tenants.api_keys.auth import ApiKeyAuth, ApiKeyScopeError, activate_api_language
 from tenants.guards import WorkspaceReadOnlyError
 
@@ -173,6 +173,31 @@ def _crm_invalid(request: HttpRequest, error: CrmValidationError) -> HttpRespons
     )
 
 
+@api.exception_handler(DuplicateFound)
+def _duplicate(request: HttpRequest, error: DuplicateFound) -> HttpResponse:
+    return error_response(
+        request,
+        status=409,
+        code="duplicate",
+        message=_(
+            "Another record already has this phone, e-mail or tax number. Open it, or send "
+            "the request again with allow_duplicate=true to save anyway."
+        ),
+        duplicates=[
+            {
+                "record_type": match.record_type,
+                "id": match.record_id if match.visible else None,
+                "name": match.record_name if match.visible else None,
+                "matched_on": match.matched_on,
+                "matched_value": match.matched_value,
+                "responsible_id": match.responsible_id,
+                "responsible_name": match.responsible_name,
+            }
+            for match in error.matches
+        ],
+    )
+
+
 @api.exception_handler(DjangoValidationError)
 def _django_invalid(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
     if hasattr(error, "error_dict"):
@@ -229,6 +254,7 @@ def _not_found(request: HttpRequest, error: Any) -> HttpResponse:
 
 
 api.add_exception_handler(Http404, _not_found)
+api.add_exception_handler(CrmNotFoundError, _not_found)
 api.add_exception_handler(ObjectDoesNotExist, _not_found)
 
 
@@ -272,3 +298,7 @@ def _unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
 
 
 api.add_router("/", "tenants.api_keys.api.router")
+api.add_router("/", "crm.api.contacts.router")
+api.add_router("/", "crm.api.companies.router")
+api.add_router("/", "crm.api.taxonomy.router")
+api.add_router("/", "crm.api.custom_fields.router")

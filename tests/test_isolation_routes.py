@@ -15,7 +15,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from tenants.actions import create_workspace, ensure_platform_rows
 from tenants.api_keys.actions import create_api_key
@@ -30,6 +30,37 @@ from tests.isolation_registry import ISOLATION_CHECKS, CrossWorkspaceSample, Out
 
 ACME_OWNER = "owner@iso-acme.example.com"
 ACME_MEMBER = "member@iso-acme.example.com"
+
+
+def _crm_records_of(acme) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A contact, company, tag, source and custom field of A, made through the actions."""
+    from crm.actions import clients as crm_actions
+    from crm.actions.custom_fields import create_custom_field
+
+    with tenant_context(acme.workspace):
+        owner = User.objects.get(pk=acme.owner.pk)
+        source = crm_actions.create_source_channel(acting_user=owner, name="Acme fair")
+        company = crm_actions.create_company(acting_user=owner, data={"name": "Acme Secret LLC"})
+        contact = crm_actions.create_contact(
+            acting_user=owner,
+            data={
+                "surname": "Acmeson",
+                "first_name": "Secret",
+                "source": source.pk,
+                "tags": ["acme-vip"],
+                "companies": [company.pk],
+            },
+        )
+        field = create_custom_field(
+            acting_user=owner, entity="contact", field_type="text", labels={"en": "Acme code"}
+        )
+        return {
+            "contact_id": contact.pk,
+            "company_id": company.pk,
+            "tag_id": contact.tags.get().pk,
+            "source_id": source.pk,
+            "custom_field_id": field.pk,
+        }
 
 
 def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ignore[no-untyped-def]
@@ -49,6 +80,7 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         api_key = create_api_key(
             acting_user=acme.owner, name="Acme script", scope=ApiKeyScope.READ_WRITE
         )
+    records = _crm_records_of(acme)
     invitation_token = link_path_in_mail("invited@example.com", "/invite/").split("/")[2]
 
     browser_a = Client(HTTP_HOST=host_of(acme))
@@ -72,6 +104,7 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         login_handoff_token=make_login_handoff(schema_name=schema, user=acme.owner),
         api_key=api_key.secret,
         api_key_id=api_key.api_key.pk,
+        **records,
     )
     return sample, logged_in_through_form(acme, ACME_OWNER)
 
@@ -166,7 +199,17 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     # Then: B answers a visitor, shows nothing of A, changes nothing anywhere.
     assert not response.wsgi_request.user.is_authenticated
     shown = response.content.decode() + response.get("Location", "")
-    for secret in (ACME_OWNER, ACME_MEMBER, host_of(acme), acme.workspace.name):
+    for secret in (
+        ACME_OWNER,
+        ACME_MEMBER,
+        host_of(acme),
+        acme.workspace.name,
+        "Acmeson",
+        "Acme Secret LLC",
+        "acme-vip",
+        "Acme fair",
+        "Acme code",
+    ):
         assert secret not in shown
     location = response.get("Location", "")
     login_path = reverse("account_login", urlconf=settings.ROOT_URLCONF)

@@ -1,6 +1,8 @@
 """Helpers for API tests: keys made by the real action, a client that sends them."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -99,3 +101,25 @@ def assert_error(response, status: int, code: str) -> dict[str, Any]:  # type: i
     assert body["message"]
     assert isinstance(body["fields"], dict)
     return body
+
+
+@contextmanager
+def inside(new) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Enter workspace `new` as the current tenant (for setting data up through actions)."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from crm.selectors.custom_fields import clear_custom_field_cache
+
+    clear_custom_field_cache()
+    with tenant_context(new.workspace):
+        yield
+    clear_custom_field_cache()
+    connection.set_schema_to_public()
+
+
+def fresh_owner(new):  # type: ignore[no-untyped-def]
+    """The owner of `new`, read inside it (call within `inside(new)`)."""
+    from tenants.members.models import User
+
+    return User.objects.get(pk=new.owner.pk)
