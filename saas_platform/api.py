@@ -28,6 +28,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from crm.custom_values import CustomValueError
 from crm.errors import CrmNotFoundError, CrmValidationError, DuplicateFound
 from tenants.api_keys.auth import ApiKeyAuth, ApiKeyScopeError, activate_api_language
 from tenants.guards import WorkspaceReadOnlyError
@@ -82,6 +83,9 @@ def error_response(
     return api.create_response(request, body, status=status)
 
 
+SCHEMA_PARAMETERS = frozenset({"payload", "filters"})
+
+
 # Pydantic's error types, grouped into the few messages a person needs (translated).
 def _type_message(error: dict[str, Any]) -> str:
     kind = str(error.get("type", ""))
@@ -124,15 +128,21 @@ def _type_message(error: dict[str, Any]) -> str:
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
-    """Where pydantic says the error is, as the field name the caller sent.
+    """Where pydantic says the error is, as the name of the field the caller sent.
 
-    ("body", "payload", "phones", 0, "number") -> "phones.0.number"; ("query", "limit") -> "limit".
+    ("body", "payload", "phones", 0, "number") -> "phones.0.number";
+    ("query", "filters", "tag", 0) -> "tag"; ("path", "contact_id") -> "contact_id".
+    Endpoints name their body parameter `payload` and their query schema `filters`.
     """
-    parts = list(location)
-    if parts and parts[0] == "body":
-        parts = parts[2:]
-    elif parts:
+    source, *parts = list(location) or ["body"]
+    if parts and parts[0] in SCHEMA_PARAMETERS:
         parts = parts[1:]
+    # Pydantic marks an error in a dictionary's key as "[key]": the key is the field.
+    parts = [part for part in parts if part != "[key]"]
+    if source == "query":
+        # A repeated query parameter (?tag=1&tag=x) is one field to the caller.
+        while parts and isinstance(parts[-1], int):
+            parts = parts[:-1]
     return ".".join(str(part) for part in parts) or "__all__"
 
 
@@ -195,6 +205,18 @@ def _duplicate(request: HttpRequest, error: DuplicateFound) -> HttpResponse:
             }
             for match in error.matches
         ],
+    )
+
+
+@api.exception_handler(CustomValueError)
+def _custom_value_invalid(request: HttpRequest, error: CustomValueError) -> HttpResponse:
+    # A custom field value the engine refused where no field name was attached to it.
+    return error_response(
+        request,
+        status=422,
+        code="invalid",
+        message=_("Some fields are not valid."),
+        fields={"custom": [error.message]},
     )
 
 

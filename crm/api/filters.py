@@ -11,11 +11,21 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from crm.custom_values import CustomValueError, normalize_value
 from crm.errors import CrmValidationError
 from crm.selectors.custom_fields import custom_field_by_key
 from crm.selectors.lists import ClientFilter, CustomCondition
 
 CUSTOM_PARAMETER = re.compile(r"^custom\.([a-z][a-z0-9_]{0,49})(?:\.(min|max|empty))?$")
+
+
+def _checked(field: Any, raw: str, parameter: str) -> str:
+    """`raw` unchanged, after making sure the field could hold it (else a 422 naming it)."""
+    try:
+        normalize_value(field, raw)
+    except CustomValueError as error:
+        raise CrmValidationError({parameter: [error.message]}) from error
+    return raw
 
 
 def _custom_conditions(request: HttpRequest, entity: str) -> list[CustomCondition]:
@@ -36,10 +46,14 @@ def _custom_conditions(request: HttpRequest, entity: str) -> list[CustomConditio
             )
         elif part in ("min", "max"):
             condition = conditions.setdefault(f"{key}.range", CustomCondition(key=key, op="range"))
-            setattr(condition, part, raw)
+            setattr(condition, part, _checked(field, raw, parameter))
         else:
             # The engine reads each value as the field's type (crm.selectors.lists._custom_q).
-            values = [value.strip() for value in raw.split(",") if value.strip()]
+            values = [
+                _checked(field, value.strip(), parameter)
+                for value in raw.split(",")
+                if value.strip()
+            ]
             conditions[key] = CustomCondition(key=key, op="any_of", values=values)
     return list(conditions.values())
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StringConstraints
 
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -34,6 +34,14 @@ class PhoneIn(StrictInput):
         description="As typed, in any format; stored as E.164 with the workspace's country."
     )
     label: PhoneLabelName = "mobile"
+
+
+def _phone_from_text(value: Any) -> Any:
+    """A phone sent as just its number is a mobile number."""
+    return {"number": value} if isinstance(value, str) else value
+
+
+PhoneItem = Annotated[PhoneIn, BeforeValidator(_phone_from_text)]
 
 
 class PhoneOut(Schema):
@@ -114,7 +122,11 @@ class ContactBase(StrictInput):
     tags: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Tag names; new ones are created."
     )
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=20)
+    phones: list[PhoneItem] = Field(
+        default_factory=list,
+        max_length=20,
+        description='Each as {"number": ..., "label": ...} or just the number (label mobile).',
+    )
     emails: list[Annotated[str, StringConstraints(max_length=254)]] = Field(
         default_factory=list, max_length=20
     )
@@ -199,7 +211,11 @@ class CompanyBase(StrictInput):
     tags: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
         default_factory=list, max_length=MAX_ITEMS
     )
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=20)
+    phones: list[PhoneItem] = Field(
+        default_factory=list,
+        max_length=20,
+        description='Each as {"number": ..., "label": ...} or just the number (label mobile).',
+    )
     emails: list[Annotated[str, StringConstraints(max_length=254)]] = Field(
         default_factory=list, max_length=20
     )
