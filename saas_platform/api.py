@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from crm.custom_values import CustomValueError
 from crm.errors import CrmNotFoundError, CrmValidationError, DuplicateFound
@@ -47,6 +48,12 @@ Lists are paginated by cursor: pass the `next_cursor` of a page as `cursor`.
 """
 
 
+class Utf8JsonRenderer(JSONRenderer):
+    """JSON with Cyrillic as it is, not \\u escapes (the body is UTF-8 anyway)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 class WorkspaceApi(NinjaAPI):
     """NinjaAPI whose error handlers speak the caller's language even before authentication."""
 
@@ -65,6 +72,7 @@ api = WorkspaceApi(
     auth=ApiKeyAuth(),
     docs=Swagger(settings={"persistAuthorization": True, "validatorUrl": None}),
     docs_url="/docs",
+    renderer=Utf8JsonRenderer(),
     openapi_url="/openapi.json",
 )
 

@@ -4,10 +4,11 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.db import enter_public_schema
@@ -27,6 +28,16 @@ class WorkspaceMiddleware(TenantMainMiddleware):
         workspace = request.tenant  # type: ignore[attr-defined]
         if workspace.status == WorkspaceStatus.SUSPENDED:
             translation.activate(workspace.default_language)
+            if request.path.startswith("/api/"):
+                # Scripts get the API's JSON error shape, not a page.
+                return JsonResponse(
+                    {
+                        "code": "suspended",
+                        "message": _("This workspace is suspended. Its data is kept."),
+                        "fields": {},
+                    },
+                    status=403,
+                )
             return render(request, "workspace_suspended.html", {"suspended": workspace}, status=403)
         return None
 

@@ -102,3 +102,13 @@ def test_host_header_decides_the_workspace(workspace, other_workspace):
         other_workspace.owner.email
     )
     assert host_of(workspace) != host_of(other_workspace)
+
+
+def test_suspended_workspace_answers_the_api_in_json(workspace, owner_key):
+    from tenants.models import Workspace, WorkspaceStatus
+
+    Workspace.objects.filter(pk=workspace.workspace.pk).update(status=WorkspaceStatus.SUSPENDED)
+
+    response = ApiClient(workspace, owner_key).get("/api/contacts")
+
+    assert_error(response, 403, "suspended")
