@@ -35,6 +35,13 @@ def entity_model(entity: str) -> type[models.Model] | None:
         return None
 
 
+ENTITY_PLURAL_LABELS: dict[str, Promise] = {
+    Entity.CONTACT: _("Contacts"),
+    Entity.COMPANY: _("Companies"),
+    Entity.DEAL: _("Deals"),
+}
+
+
 STANDARD_FIELDS: dict[str, dict[str, Promise]] = {
     Entity.CONTACT: {
         "surname": _("Surname"),

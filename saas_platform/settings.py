@@ -59,6 +59,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "axes",
     "django_htmx",
+    "heroicons",
     "django_countries",
     # Only for its static files: the API docs (Swagger UI) are served from here, no CDN.
     "ninja",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "saas_platform.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saas_platform.toasts.HtmxToastsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

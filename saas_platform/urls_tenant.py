@@ -6,6 +6,7 @@ tests/test_isolation_coverage.py, which fails for a route that has none.
 
 from django.urls import include, path
 
+from crm.views import custom_fields as field_views
 from onboarding import views as onboarding_views
 from saas_platform import views
 from saas_platform.api import api
@@ -41,8 +42,35 @@ urlpatterns = [
     path("settings/api-keys/", api_key_views.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_key_views.revoke, name="api_key_revoke"),
     path("settings/language/", member_views.set_language, name="set_language"),
+    # Custom fields and required fields (crm/views/custom_fields.py).
+    path("settings/fields/", field_views.fields_index, name="crm_fields_index"),
+    path("settings/fields/<int:field_id>/edit/", field_views.field_edit, name="crm_fields_edit"),
+    path(
+        "settings/fields/<int:field_id>/type/",
+        field_views.field_change_type,
+        name="crm_fields_change_type",
+    ),
+    path("settings/fields/<int:field_id>/move/", field_views.field_move, name="crm_fields_move"),
+    path(
+        "settings/fields/<int:field_id>/archive/",
+        field_views.field_archive,
+        name="crm_fields_archive",
+    ),
+    path(
+        "settings/fields/<int:field_id>/restore/",
+        field_views.field_restore,
+        name="crm_fields_restore",
+    ),
+    path(
+        "settings/fields/<slug:entity>/required/",
+        field_views.required_fields,
+        name="crm_fields_required",
+    ),
+    path("settings/fields/<slug:entity>/new/", field_views.field_create, name="crm_fields_create"),
+    path("settings/fields/<slug:entity>/", field_views.fields_list, name="crm_fields_list"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
     # The REST API (workspace hosts only: the public site has no /api/).
     path("api/", api.urls),
+    path("", include("crm.urls")),
 ]

@@ -78,6 +78,23 @@ def _api_custom_field(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"field_id": sample.custom_field_id}
 
 
+def _contact(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # Any id of A: B sends A's session to its login page before it looks a record up.
+    return {"contact_id": sample.member_id}
+
+
+def _company(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"company_id": sample.member_id}
+
+
+def _contact_and_company(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"contact_id": sample.member_id, "company_id": sample.member_id}
+
+
+def _contacts(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"record_type": "contact"}
+
+
 @dataclass(frozen=True)
 class IsolationCheck:
     method: str  # "get" or "post" (the API's routes also "patch", "put", "delete")
@@ -117,6 +134,68 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
         "post", Outcome.LOGIN_PAGE, data={"name": "Intruder", "scope": "read_write"}
     ),
     "api_key_revoke": IsolationCheck("post", Outcome.LOGIN_PAGE, _api_key),
+    # Custom fields and required fields (B has no field with A's id; the login comes first).
+    "crm_fields_index": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_fields_list": IsolationCheck("get", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}),
+    "crm_fields_create": IsolationCheck(
+        "post",
+        Outcome.LOGIN_PAGE,
+        lambda s: {"entity": "contact"},
+        {"label_en": "Injected", "field_type": "text"},
+    ),
+    "crm_fields_edit": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"label_en": "Hijacked"}
+    ),
+    "crm_fields_change_type": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"field_type": "long_text"}
+    ),
+    "crm_fields_move": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}, {"direction": "up"}
+    ),
+    "crm_fields_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
+    "crm_fields_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"field_id": 1}),
+    "crm_fields_required": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}, {"standard_phones": "on"}
+    ),
+    # The client base's pages (crm.urls).
+    "crm_search": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_contact_list": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_contact_create": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"surname": "Intruder", "phones-TOTAL_FORMS": "0"}
+    ),
+    "crm_contact_detail": IsolationCheck("get", Outcome.LOGIN_PAGE, _contact),
+    "crm_contact_edit": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _contact, {"surname": "Hijacked"}
+    ),
+    "crm_contact_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, _contact),
+    "crm_contact_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, _contact),
+    "crm_contact_consent": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _contact, {"kind": "advertising", "status": "given"}
+    ),
+    "crm_contact_link": IsolationCheck("post", Outcome.LOGIN_PAGE, _contact, {"company": "X"}),
+    "crm_contact_unlink": IsolationCheck("post", Outcome.LOGIN_PAGE, _contact_and_company),
+    "crm_company_list": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_company_create": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Intruder"}),
+    "crm_company_detail": IsolationCheck("get", Outcome.LOGIN_PAGE, _company),
+    "crm_company_edit": IsolationCheck("post", Outcome.LOGIN_PAGE, _company, {"name": "Hijacked"}),
+    "crm_company_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, _company),
+    "crm_company_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, _company),
+    "crm_bulk": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _contacts, {"action": "archive", "ids": "1"}
+    ),
+    "crm_columns_save": IsolationCheck("post", Outcome.LOGIN_PAGE, _contacts, {"columns": "name"}),
+    "crm_segment_create": IsolationCheck("post", Outcome.LOGIN_PAGE, _contacts, {"name": "Mine"}),
+    "crm_segment_delete": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"segment_id": s.member_id}
+    ),
+    "crm_merge": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _contacts, {"ids": "1", "confirm": "1"}
+    ),
+    "crm_merge_undo": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"merge_id": s.member_id}
+    ),
+    "crm_to_complete": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_hand_over": IsolationCheck("post", Outcome.LOGIN_PAGE, _member, {"to_member": "1"}),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),

@@ -34,7 +34,11 @@ from tenants.members.models import AuditEntry, User
 
 
 class CustomFieldAuditAction:
-    """Audit log actions (AuditEntry.action) for custom and required fields."""
+    """Audit log actions (AuditEntry.action) for custom and required fields.
+
+    Kept out of AuditEntry.Action's choices (a tenants.members migration for every CRM
+    action would couple the apps); `audit_action_label` names them for people.
+    """
 
     CREATED = "crm.custom_field.created"
     CHANGED = "crm.custom_field.changed"
@@ -43,6 +47,20 @@ class CustomFieldAuditAction:
     RESTORED = "crm.custom_field.restored"
     REORDERED = "crm.custom_field.reordered"
     REQUIRED_FIELDS_CHANGED = "crm.required_fields.changed"
+
+
+def audit_action_label(action: str) -> str:
+    """The readable name of one of the actions above (the code itself if unknown)."""
+    labels = {
+        CustomFieldAuditAction.CREATED: _("Custom field added"),
+        CustomFieldAuditAction.CHANGED: _("Custom field changed"),
+        CustomFieldAuditAction.TYPE_CHANGED: _("Custom field type changed"),
+        CustomFieldAuditAction.ARCHIVED: _("Custom field archived"),
+        CustomFieldAuditAction.RESTORED: _("Custom field restored"),
+        CustomFieldAuditAction.REORDERED: _("Custom fields reordered"),
+        CustomFieldAuditAction.REQUIRED_FIELDS_CHANGED: _("Required fields changed"),
+    }
+    return str(labels.get(action, action))
 
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -428,6 +446,15 @@ def set_required_custom_fields(*, acting_user: User, entity: str, keys: Iterable
     for field in CustomField.objects.filter(entity=entity, archived_at__isnull=True):
         if field.required != (field.key in wanted):
             update_custom_field(acting_user=acting_user, field=field, required=not field.required)
+
+
+@transaction.atomic
+def set_required_fields(
+    *, acting_user: User, entity: str, standard: Iterable[str], custom_keys: Iterable[str]
+) -> None:
+    """The required-fields page: exactly these standard and custom fields become required."""
+    set_required_standard_fields(acting_user=acting_user, entity=entity, fields=standard)
+    set_required_custom_fields(acting_user=acting_user, entity=entity, keys=custom_keys)
 
 
 # ---------------------------------------------------------------------------------

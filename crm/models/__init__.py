@@ -24,6 +24,7 @@ from crm.models.clients import (
     Tag,
 )
 from crm.models.custom_fields import CustomField, Entity, FieldType, RequiredStandardField
+from crm.models.preferences import ListColumns
 
 __all__ = [
     "ChangeRecord",
@@ -41,6 +42,7 @@ __all__ = [
     "Email",
     "Entity",
     "FieldType",
+    "ListColumns",
     "Merge",
     "Messenger",
     "MessengerKind",

@@ -86,6 +86,18 @@ def custom_fields_for_settings(entity: str) -> tuple[list[CustomField], list[Cus
     )
 
 
+def custom_field_audit_entries(limit: int = 15) -> list[Any]:
+    """The latest changes to custom and required fields, with their actors (one query)."""
+    from tenants.members.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(action__startswith="crm.")
+        .filter(Q(action__startswith="crm.custom_field.") | Q(action__startswith="crm.required_"))
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 # ---------------------------------------------------------------------------------
 # Filtering and sorting on the JSONB column
 # ---------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ COMPANY_SORTS = {
 }
 DEFAULT_SORT = "-created_at"
 MAX_PER_PAGE = 200
+# Lists count exactly up to here and then say "2000+": an exact count of 100,000 rows
+# costs a scan of them all on every page, and nobody pages that far.
+COUNT_LIMIT = 2_000
 
 
 @dataclass
@@ -186,11 +189,20 @@ class ClientFilter:
 
 @dataclass
 class ClientPage:
+    """One page of a list. `total` is exact when `total_is_exact`; otherwise the list holds
+    more than COUNT_LIMIT records and `total` is that limit (show it as "2000+")."""
+
     rows: list[Any]
     total: int
     page: int
     per_page: int
     sort: str
+    total_is_exact: bool = True
+
+    @property
+    def total_label(self) -> str:
+        """The count as a list shows it: "1234", or "2000+" past COUNT_LIMIT."""
+        return str(self.total) if self.total_is_exact else f"{self.total}+"
 
     @property
     def num_pages(self) -> int:
@@ -198,6 +210,8 @@ class ClientPage:
 
     @property
     def has_next(self) -> bool:
+        if not self.total_is_exact:
+            return len(self.rows) == self.per_page
         return self.page < self.num_pages
 
     @property
@@ -328,12 +342,17 @@ def _page(
     records: QuerySet[Any], *, sort: str, page: int, per_page: int, record_type: str
 ) -> ClientPage:
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    total = records.count()
-    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
+    counted = records.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+    exact = counted <= COUNT_LIMIT
+    total = counted if exact else COUNT_LIMIT
+    last_page = max(1, math.ceil(total / per_page)) if exact else max(1, int(page))
+    page = max(1, min(int(page), last_page))
     sort, ordering = _ordering(sort or DEFAULT_SORT, record_type)
     start = (page - 1) * per_page
     rows = list(records.order_by(*ordering)[start : start + per_page])
-    return ClientPage(rows=rows, total=total, page=page, per_page=per_page, sort=sort)
+    return ClientPage(
+        rows=rows, total=total, page=page, per_page=per_page, sort=sort, total_is_exact=exact
+    )
 
 
 def _contact_rows(records: QuerySet[Contact]) -> QuerySet[Contact]:

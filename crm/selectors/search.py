@@ -19,11 +19,14 @@ never get, nor lose places to, other people's records). Archived records are lef
 unless asked for.
 """
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -71,54 +74,88 @@ def _owner_filter(prefix: str, user: Any, sees_all: bool, include_archived: bool
     return query
 
 
-def _candidates_by_name(
+# How many substring matches are ranked by similarity: a common surname matches thousands
+# of rows, and reading them all to rank them would cost more than the whole budget.
+NAME_CANDIDATES = 300
+
+
+def _name_matches(
     model: type[Contact] | type[Company],
     words: list[str],
     user: Any,
     sees_all: bool,
     include_archived: bool,
     limit: int,
-) -> list[tuple[int, str, float]]:
+) -> list[tuple[int, float]]:
+    """Records whose name holds every word as a substring; scores 0.5..1."""
     records = _visible(model.objects.all(), user, sees_all, include_archived)
-    text = " ".join(words)
-    exact = records
     for word in words:
-        exact = exact.filter(name_search__contains=word)
-    # Substring matches rank above typo-tolerant ones: scores 0.5..1 and 0..0.5.
-    found = [
-        (pk, name, 0.5 + float(score) / 2)
-        for pk, name, score in exact.annotate(score=TrigramSimilarity("name_search", text))
+        records = records.filter(name_search__contains=word)
+    candidates = records.order_by().values("pk")[:NAME_CANDIDATES]
+    rows = (
+        model.objects.filter(pk__in=candidates)
+        .annotate(score=TrigramSimilarity("name_search", " ".join(words)))
         .order_by("-score", "id")
-        .values_list("id", "name_search", "score")[:limit]
-    ]
-    if len(found) >= limit:
-        return found
+        .values_list("id", "score")[:limit]
+    )
+    return [(pk, 0.5 + float(score) / 2) for pk, score in rows]
+
+
+def _fuzzy_name_matches(
+    model: type[Contact] | type[Company],
+    words: list[str],
+    user: Any,
+    sees_all: bool,
+    include_archived: bool,
+    limit: int,
+    exclude: set[int],
+) -> list[tuple[int, float]]:
+    """Records whose name has, for every word of 3+ letters, a similar word; scores 0..0.5.
+
+    Run inside search_settings() (the threshold, and the index over a sequential scan).
+    """
     long_words = [word for word in words if len(word) >= 3]
     if not long_words:
-        return found
-    _set_word_threshold()
-    fuzzy = records.exclude(pk__in=[row[0] for row in found])
+        return []
+    records = _visible(model.objects.all(), user, sees_all, include_archived)
     score: Any = None
     for word in long_words:
-        fuzzy = fuzzy.filter(name_search__trigram_word_similar=word)
+        records = records.filter(name_search__trigram_word_similar=word)
         similarity = TrigramWordSimilarity(word, "name_search")
         score = similarity if score is None else score + similarity
+    if exclude:
+        records = records.exclude(pk__in=list(exclude))
     rows = (
-        fuzzy.annotate(score=score / len(long_words))
+        records.annotate(score=score / len(long_words))
         .order_by("-score", "id")
-        .values_list("id", "name_search", "score")[: limit - len(found)]
+        .values_list("id", "score")[:limit]
     )
-    return found + [(pk, name, float(value) / 2) for pk, name, value in rows]
+    return [(pk, float(value) / 2) for pk, value in rows]
 
 
-def _set_word_threshold() -> None:
-    """Let word similarity forgive a little more than pg_trgm's default 0.6 (one cheap query,
-    only when the exact pass found too little)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-            [str(FUZZY_WORD_THRESHOLD)],
-        )
+@contextmanager
+def search_settings() -> Iterator[None]:
+    """Settings for the search's queries: word similarity forgives a little more than
+    pg_trgm's default 0.6, and the planner uses the trigram indexes even on a small table
+    (it misjudges LIKE '%...%' and word similarity as selective enough for a sequential
+    scan, which then computes them for every row). SET LOCAL in a transaction of their
+    own, so the settings end with it."""
+    outer_transaction = connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('enable_seqscan', 'off', true)",
+                [str(FUZZY_WORD_THRESHOLD)],
+            )
+        yield
+        if outer_transaction:
+            # Inside a caller's transaction SET LOCAL would outlive this block.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.word_similarity_threshold', '0.6', true), "
+                    "set_config('enable_seqscan', 'on', true)"
+                )
 
 
 def _looks_like_phone(query: str) -> bool:
@@ -143,6 +180,19 @@ def search_clients(
         return []
     limit = max(1, min(limit, 100))
     sees_all = sees_all_clients(user)
+    with search_settings():
+        hits = _find(user, query, limit, record_types, include_archived, sees_all)
+    return _load_hits(hits, limit)
+
+
+def _find(
+    user: Any,
+    query: str,
+    limit: int,
+    record_types: tuple[str, ...],
+    include_archived: bool,
+    sees_all: bool,
+) -> dict[tuple[str, int], tuple[int, str, str, float]]:
     # (record_type, id) -> (priority index, matched_on, value, score)
     hits: dict[tuple[str, int], tuple[int, str, str, float]] = {}
 
@@ -187,6 +237,12 @@ def search_clients(
                 offer(RecordType.CONTACT, contact_id, "phone", e164, score)
             else:
                 offer(RecordType.COMPANY, company_id, "phone", e164, score)
+    models: list[tuple[str, type[Contact] | type[Company]]] = []
+    if RecordType.CONTACT in record_types:
+        models.append((RecordType.CONTACT, Contact))
+    if RecordType.COMPANY in record_types:
+        models.append((RecordType.COMPANY, Company))
+    fuzzy_words: list[str] = []
     if not phone_like:
         folded = normalize.casefold_email(query)
         if " " not in folded and len(folded) >= 3:
@@ -195,11 +251,18 @@ def search_clients(
                 owners |= _owner_filter("contact", user, sees_all, include_archived)
             if RecordType.COMPANY in record_types:
                 owners |= _owner_filter("company", user, sees_all, include_archived)
+            # A whole address is one btree lookup; a part of one, trigram candidates in
+            # no particular order (sorting thousands of "ivanov" matches costs more).
+            matching = (
+                Q(address_casefold=folded)
+                if "@" in folded and "." in folded.split("@")[-1]
+                else Q(address_casefold__contains=folded)
+            )
             email_rows = (
-                Email.objects.filter(address_casefold__contains=folded)
+                Email.objects.filter(matching)
                 .filter(owners)
                 .values_list("contact_id", "company_id", "address")
-                .order_by("address_casefold", "id")[: limit * 2]
+                .order_by()[: limit * 2]
             )
             for contact_id, company_id, address in email_rows:
                 score = 1.0 if normalize.casefold_email(address) == folded else 0.95
@@ -209,19 +272,24 @@ def search_clients(
                     offer(RecordType.COMPANY, company_id, "email", address, score)
         words = normalize.search_words(query)
         if words and "@" not in query:
-            models: list[tuple[str, type[Contact] | type[Company]]] = []
-            if RecordType.CONTACT in record_types:
-                models.append((RecordType.CONTACT, Contact))
-            if RecordType.COMPANY in record_types:
-                models.append((RecordType.COMPANY, Company))
+            found = 0
             for record_type, model in models:
-                for pk, _name, score in _candidates_by_name(
+                for pk, score in _name_matches(
                     model, words, user, sees_all, include_archived, limit
                 ):
-                    offer(record_type, pk, "name", "", float(score))
-    if len(query) >= 3 and not (phone_like and len(digits) >= 4):
+                    offer(record_type, pk, "name", "", score)
+                    found += 1
+            fuzzy_words = words if found < limit else []
+    search_custom = len(query) >= 3 and not (phone_like and len(digits) >= 4)
+    for record_type, model in models if fuzzy_words else []:
+        known = {pk for (kind, pk) in hits if kind == record_type}
+        for pk, score in _fuzzy_name_matches(
+            model, fuzzy_words, user, sees_all, include_archived, limit, known
+        ):
+            offer(record_type, pk, "name", "", score)
+    if search_custom:
         _search_custom(query, user, sees_all, include_archived, record_types, limit, offer)
-    return _load_hits(hits, limit)
+    return hits
 
 
 def _search_custom(
@@ -243,15 +311,14 @@ def _search_custom(
         keys = _searchable_custom_keys(record_type)
         if not keys:
             continue
-        matches_key = Q()
-        for key in keys:
-            matches_key |= Q(**{f"custom__{key}__icontains": query})
+        # ~* (what iregex writes) is served by the trigram index on custom::text; Django's
+        # icontains writes UPPER(...) LIKE UPPER(...), which no index serves.
+        pattern = re.escape(query)
         rows = (
             _visible(model.objects.all(), user, sees_all, include_archived)
             .annotate(custom_text=Cast(F("custom"), TextField()))
-            .filter(custom_text__icontains=query)
-            .filter(matches_key)
-            .values_list("id", "custom")[:limit]
+            .filter(custom_text__iregex=pattern)
+            .values_list("id", "custom")[: limit * 3]
         )
         folded = query.casefold()
         for pk, custom in rows:

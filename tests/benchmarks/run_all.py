@@ -378,8 +378,36 @@ def _migrate_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    crm = results.get("crm")
+    if not isinstance(crm, dict):
+        return []
+    rows = []
+    seed = crm.get("seed")
+    if isinstance(seed, dict):
+        rows.append(
+            (
+                f"seed_crm: {seed.get('contacts', 0)} contacts, {seed.get('companies', 0)} "
+                "companies",
+                f"{seed.get('seconds', 0):.0f} s",
+                f"<120s: {_verdict(float(seed.get('seconds', 0)), 120.0)}",
+            )
+        )
+    for kind in ("selectors", "http"):
+        for figure in crm.get(kind) or []:
+            rows.append(
+                (
+                    f"CRM {figure['name']}",
+                    f"p50 {figure['p50_ms']:.1f} ms, p95 {figure['p95_ms']:.1f} ms",
+                    f"pg p95 {figure['pg_p95_ms']:.1f} ms, {figure['queries']} queries, "
+                    f"<=50ms: {_verdict(figure['p95_ms'], 50.0)}",
+                )
+            )
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
-    rows = _signup_rows(results) + _scaling_rows(results)
+    rows = _signup_rows(results) + _scaling_rows(results) + _crm_rows(results)
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
         rate = populated["created"] / populated["elapsed"]
@@ -470,6 +498,23 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the benchmark database afterwards"
     )
+    parser.add_argument(
+        "--crm-contacts",
+        type=int,
+        default=100_000,
+        help="contacts seeded for the client-base benchmark (100000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--crm-companies", type=int, default=20_000, help="companies seeded with them (20000)"
+    )
+    parser.add_argument(
+        "--crm-runs", type=int, default=200, help="runs per client-base scenario (200)"
+    )
+    parser.add_argument(
+        "--crm-only",
+        action="store_true",
+        help="only the client-base benchmark (skips signups, populating, migrations)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -545,24 +590,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-
-        signups("signups-empty", "near-empty database")
-        full_migration("full-migration-empty", "near-empty", arguments.full_migration_samples)
-        stages = checkpoints(arguments.workspaces, arguments.checkpoints)
-        for target in stages:
-            populate(runner, target, arguments.processes, arguments.populate_with)
-            if target != stages[-1]:
-                full_migration(
-                    f"full-migration-{target}",
-                    f"checkpoint {target}",
-                    min(2, arguments.full_migration_samples),
-                )
-        runner.module("migrate", "bench_migrate", "--sample", str(arguments.migrate_sample))
-        workspaces = _customer_workspaces(environment)
-        signups("signups-scale", f"with {workspaces} workspaces")
-        full_migration(
-            "full-migration-scale", f"with {workspaces}", arguments.full_migration_samples
-        )
+        if arguments.crm_contacts > 0:
+            say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
+            runner.module(
+                "crm",
+                "bench_crm",
+                *("--contacts", str(arguments.crm_contacts)),
+                *("--companies", str(arguments.crm_companies)),
+                *("--runs", str(arguments.crm_runs)),
+            )
+        if not arguments.crm_only:
+            signups("signups-empty", "near-empty database")
+            full_migration("full-migration-empty", "near-empty", arguments.full_migration_samples)
+            stages = checkpoints(arguments.workspaces, arguments.checkpoints)
+            for target in stages:
+                populate(runner, target, arguments.processes, arguments.populate_with)
+                if target != stages[-1]:
+                    full_migration(
+                        f"full-migration-{target}",
+                        f"checkpoint {target}",
+                        min(2, arguments.full_migration_samples),
+                    )
+            runner.module("migrate", "bench_migrate", "--sample", str(arguments.migrate_sample))
+            workspaces = _customer_workspaces(environment)
+            signups("signups-scale", f"with {workspaces} workspaces")
+            full_migration(
+                "full-migration-scale", f"with {workspaces}", arguments.full_migration_samples
+            )
     except StepFailedError as error:
         say(f"\nBENCHMARK STEP FAILED: {error}")
         status = 1

@@ -1,0 +1,40 @@
+"""The CRM pages of a workspace (included by saas_platform.urls_tenant; names start with crm_)."""
+
+from django.urls import path
+
+from crm.views import lists, people, records, search
+
+urlpatterns = [
+    path("search/", search.search, name="crm_search"),
+    path("contacts/", lists.contact_list, name="crm_contact_list"),
+    path("contacts/new/", records.contact_create, name="crm_contact_create"),
+    path("contacts/<int:contact_id>/", records.contact_detail, name="crm_contact_detail"),
+    path("contacts/<int:contact_id>/edit/", records.contact_edit, name="crm_contact_edit"),
+    path("contacts/<int:contact_id>/archive/", records.contact_archive, name="crm_contact_archive"),
+    path("contacts/<int:contact_id>/restore/", records.contact_restore, name="crm_contact_restore"),
+    path("contacts/<int:contact_id>/consent/", records.contact_consent, name="crm_contact_consent"),
+    path("contacts/<int:contact_id>/companies/", records.link_company, name="crm_contact_link"),
+    path(
+        "contacts/<int:contact_id>/companies/<int:company_id>/remove/",
+        records.unlink_company,
+        name="crm_contact_unlink",
+    ),
+    path("companies/", lists.company_list, name="crm_company_list"),
+    path("companies/new/", records.company_create, name="crm_company_create"),
+    path("companies/<int:company_id>/", records.company_detail, name="crm_company_detail"),
+    path("companies/<int:company_id>/edit/", records.company_edit, name="crm_company_edit"),
+    path(
+        "companies/<int:company_id>/archive/", records.company_archive, name="crm_company_archive"
+    ),
+    path(
+        "companies/<int:company_id>/restore/", records.company_restore, name="crm_company_restore"
+    ),
+    path("clients/<str:record_type>/bulk/", lists.bulk_action, name="crm_bulk"),
+    path("clients/<str:record_type>/columns/", lists.save_columns, name="crm_columns_save"),
+    path("clients/<str:record_type>/segments/", lists.create_segment, name="crm_segment_create"),
+    path("segments/<int:segment_id>/delete/", lists.delete_segment, name="crm_segment_delete"),
+    path("clients/<str:record_type>/merge/", people.merge, name="crm_merge"),
+    path("merges/<int:merge_id>/undo/", people.merge_undo, name="crm_merge_undo"),
+    path("clients/to-complete/", lists.to_complete, name="crm_to_complete"),
+    path("settings/members/<int:member_id>/hand-over/", people.hand_over, name="crm_hand_over"),
+]
