@@ -251,6 +251,7 @@ def run_http(
     from django.test import Client
     from django_tenants.utils import tenant_context
 
+    _ensure_static_manifest()
     host = f"{workspace.subdomain}.{_platform_domain()}"
     client = Client(HTTP_HOST=host)
     with tenant_context(workspace):
@@ -332,6 +333,17 @@ def run_http(
     return results
 
 
+def _ensure_static_manifest() -> None:
+    """The production settings serve hashed static names: collect them once if missing."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    try:
+        staticfiles_storage.url("kartoteka/app.css")
+    except ValueError:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def _get(client: Any, path: str, params: dict[str, Any]) -> None:
     response = client.get(path, params)
     if response.status_code != 200:
@@ -371,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--workspace", default="crmbench")
     parser.add_argument("--no-http", action="store_true", help="only the selectors")
+    parser.add_argument("--no-selectors", action="store_true", help="only the HTTP requests")
     parser.add_argument("--result-file")
     arguments = parser.parse_args(argv)
     arguments.seed_result = None
@@ -381,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(11)
     with tenant_context(workspace):
         samples = _samples(rng, arguments.runs)
-        selectors = run_selectors(member, arguments.runs, samples)
+        selectors = [] if arguments.no_selectors else run_selectors(member, arguments.runs, samples)
     http = [] if arguments.no_http else run_http(workspace, member, arguments.runs, samples)
     over = [r["name"] for r in selectors + http if r["p95_ms"] > TARGET_P95_MS]
     say(
