@@ -5,11 +5,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, set_urlconf
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.db import enter_public_schema
@@ -63,6 +64,16 @@ class WorkspaceMiddleware(TenantMainMiddleware):
             language = language_rule.language_for_anonymous(request, workspace.default_language)
             translation.activate(language)
             request.LANGUAGE_CODE = language
+            if request.path.startswith("/api/"):
+                # Scripts get the API's JSON error shape, not a page.
+                return JsonResponse(
+                    {
+                        "code": "suspended",
+                        "message": _("This workspace is suspended. Its data is kept."),
+                        "fields": {},
+                    },
+                    status=403,
+                )
             return render(
                 request,
                 "workspace_suspended.html",

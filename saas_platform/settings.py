@@ -67,6 +67,8 @@ SHARED_APPS = [
     "heroicons",
     "django_countries",
     "csp",
+    # Only for its static files: the API docs (Swagger UI) are served from here, no CDN.
+    "ninja",
     "saas_platform",
 ]
 
@@ -76,6 +78,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tenants.members",
+    "tenants.api_keys",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -10,6 +10,8 @@ from crm.views import custom_fields as field_views
 from onboarding import views as onboarding_views
 from saas_platform import views
 from tenants.backups import views as backup_views
+from saas_platform.api import api
+from tenants.api_keys import views as api_key_views
 from tenants.members import views as member_views
 
 urlpatterns = [
@@ -44,6 +46,8 @@ urlpatterns = [
         backup_views.backup_download,
         name="backup_download",
     ),
+    path("settings/api-keys/", api_key_views.api_key_list, name="api_keys"),
+    path("settings/api-keys/<int:key_id>/revoke/", api_key_views.revoke, name="api_key_revoke"),
     path("settings/language/", member_views.set_language, name="set_language"),
     # Custom fields and required fields (crm/views/custom_fields.py).
     path("settings/fields/", field_views.fields_index, name="crm_fields_index"),
@@ -73,6 +77,8 @@ urlpatterns = [
     path("settings/fields/<slug:entity>/", field_views.fields_list, name="crm_fields_list"),
     path("account/", member_views.account_security, name="account_security"),
     path("accounts/", include("allauth.urls")),
+    # The REST API (workspace hosts only: the public site has no /api/).
+    path("api/", api.urls),
     path("", include("crm.urls")),
 ]
 

@@ -23,6 +23,13 @@ class CrossWorkspaceSample:
     reset_key: str
     email_confirmation_key: str  # from the confirm-your-address e-mail A sent its owner
     login_handoff_token: str  # the public site's one-time login into A
+    api_key: str  # a read-and-write API key of A (sent as a Bearer header on every check)
+    api_key_id: int  # its row in A
+    contact_id: int  # a contact of A (B may have a contact with the same id: ids are per schema)
+    company_id: int  # a company of A, linked to the contact
+    tag_id: int  # a tag of A
+    source_id: int  # a source channel of A
+    custom_field_id: int  # a custom field of A's contacts
 
 
 class Outcome(StrEnum):
@@ -32,6 +39,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "404"
     VISITOR_PAGE = "a page for anonymous visitors"
     VISITOR_REDIRECT = "a redirect that does not need a login"
+    API_UNAUTHORIZED = "the API's JSON 401: A's key is unknown on B"
 
 
 def _no_args(sample: CrossWorkspaceSample) -> dict[str, object]:
@@ -40,6 +48,34 @@ def _no_args(sample: CrossWorkspaceSample) -> dict[str, object]:
 
 def _member(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"member_id": sample.member_id}
+
+
+def _api_key(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"key_id": sample.api_key_id}
+
+
+def _api_contact(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"contact_id": sample.contact_id}
+
+
+def _api_company(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"company_id": sample.company_id}
+
+
+def _api_link(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"contact_id": sample.contact_id, "company_id": sample.company_id}
+
+
+def _api_tag(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"tag_id": sample.tag_id}
+
+
+def _api_source(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"source_id": sample.source_id}
+
+
+def _api_custom_field(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"field_id": sample.custom_field_id}
 
 
 def _contact(sample: CrossWorkspaceSample) -> dict[str, object]:
@@ -61,7 +97,7 @@ def _contacts(sample: CrossWorkspaceSample) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class IsolationCheck:
-    method: str  # "get" or "post"
+    method: str  # "get" or "post" (the API's routes also "patch", "put", "delete")
     outcome: Outcome
     url_kwargs: Callable[[CrossWorkspaceSample], dict[str, object]] = _no_args
     # Form data that would change something for a member of A (posted as is).
@@ -110,6 +146,10 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     ),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "api_keys": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"name": "Intruder", "scope": "read_write"}
+    ),
+    "api_key_revoke": IsolationCheck("post", Outcome.LOGIN_PAGE, _api_key),
     # Custom fields and required fields (B has no field with A's id; the login comes first).
     "crm_fields_index": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "crm_fields_list": IsolationCheck("get", Outcome.LOGIN_PAGE, lambda s: {"entity": "contact"}),
@@ -207,3 +247,66 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "mfa_generate_recovery_codes": IsolationCheck("post", Outcome.LOGIN_PAGE),
     "mfa_download_recovery_codes": IsolationCheck("get", Outcome.LOGIN_PAGE),
 }
+# The REST API (saas_platform.api): every endpoint, sent A's key as a Bearer header.
+API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
+    "api:api-root": IsolationCheck("get", Outcome.NOT_FOUND),
+    "api:openapi-json": IsolationCheck("get", Outcome.VISITOR_PAGE),
+    "api:openapi-view": IsolationCheck("get", Outcome.VISITOR_PAGE),
+    "api:api_key_me": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_contact_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_contact_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"first_name": "Intruder"}
+    ),
+    "api:api_contact_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_contact),
+    "api:api_contact_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_contact, {"surname": "Hijacked"}
+    ),
+    "api:api_contact_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_contact),
+    "api:api_contact_restore": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_contact),
+    "api:api_contact_link_company": IsolationCheck("put", Outcome.API_UNAUTHORIZED, _api_link),
+    "api:api_contact_unlink_company": IsolationCheck("delete", Outcome.API_UNAUTHORIZED, _api_link),
+    "api:api_contact_consents": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_contact),
+    "api:api_contact_record_consent": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, _api_contact, {"kind": "advertising", "status": "given"}
+    ),
+    "api:api_company_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_company_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"name": "Intruder"}
+    ),
+    "api:api_company_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_company),
+    "api:api_company_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_company, {"name": "Hijacked"}
+    ),
+    "api:api_company_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_company),
+    "api:api_company_restore": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_company),
+    "api:api_tag_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_tag_rename": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_tag, {"name": "Hijacked"}
+    ),
+    "api:api_tag_delete": IsolationCheck("delete", Outcome.API_UNAUTHORIZED, _api_tag),
+    "api:api_source_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_source_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"name": "Intruder"}
+    ),
+    "api:api_source_rename": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_source, {"name": "Hijacked"}
+    ),
+    "api:api_source_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_source),
+    "api:api_custom_field_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_custom_field_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"entity": "contact", "field_type": "text"}
+    ),
+    "api:api_custom_field_detail": IsolationCheck(
+        "get", Outcome.API_UNAUTHORIZED, _api_custom_field
+    ),
+    "api:api_custom_field_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_custom_field, {"required": "true"}
+    ),
+    "api:api_custom_field_archive": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, _api_custom_field
+    ),
+    "api:api_custom_field_restore": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, _api_custom_field
+    ),
+}
+ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

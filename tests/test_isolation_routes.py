@@ -15,9 +15,11 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from tenants.actions import create_workspace, ensure_platform_rows
+from tenants.api_keys.actions import create_api_key
+from tenants.api_keys.models import ApiKey, ApiKeyScope
 from tenants.members import actions as member_actions
 from tenants.members.handoff import make_login_handoff
 from tenants.members.models import Invitation, Role, User
@@ -29,6 +31,37 @@ from tests.isolation_registry import ISOLATION_CHECKS, CrossWorkspaceSample, Out
 
 ACME_OWNER = "owner@iso-acme.example.com"
 ACME_MEMBER = "member@iso-acme.example.com"
+
+
+def _crm_records_of(acme) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A contact, company, tag, source and custom field of A, made through the actions."""
+    from crm.actions import clients as crm_actions
+    from crm.actions.custom_fields import create_custom_field
+
+    with tenant_context(acme.workspace):
+        owner = User.objects.get(pk=acme.owner.pk)
+        source = crm_actions.create_source_channel(acting_user=owner, name="Acme fair")
+        company = crm_actions.create_company(acting_user=owner, data={"name": "Acme Secret LLC"})
+        contact = crm_actions.create_contact(
+            acting_user=owner,
+            data={
+                "surname": "Acmeson",
+                "first_name": "Secret",
+                "source": source.pk,
+                "tags": ["acme-vip"],
+                "companies": [company.pk],
+            },
+        )
+        field = create_custom_field(
+            acting_user=owner, entity="contact", field_type="text", labels={"en": "Acme code"}
+        )
+        return {
+            "contact_id": contact.pk,
+            "company_id": company.pk,
+            "tag_id": contact.tags.get().pk,
+            "source_id": source.pk,
+            "custom_field_id": field.pk,
+        }
 
 
 def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ignore[no-untyped-def]
@@ -45,6 +78,10 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         )
         open_invitation = Invitation.objects.get(email="invited@example.com")
         assert invitation_of_member.pk != open_invitation.pk
+        api_key = create_api_key(
+            acting_user=acme.owner, name="Acme script", scope=ApiKeyScope.READ_WRITE
+        )
+    records = _crm_records_of(acme)
     invitation_token = link_path_in_mail("invited@example.com", "/invite/").split("/")[2]
 
     browser_a = Client(HTTP_HOST=host_of(acme))
@@ -66,6 +103,9 @@ def _sample_from_acme(acme) -> tuple[CrossWorkspaceSample, Client]:  # type: ign
         reset_key=reset_key,
         email_confirmation_key=confirmation_key,
         login_handoff_token=make_login_handoff(schema_name=schema, user=acme.owner),
+        api_key=api_key.secret,
+        api_key_id=api_key.api_key.pk,
+        **records,
     )
     return sample, logged_in_through_form(acme, ACME_OWNER)
 
@@ -115,6 +155,7 @@ def _state_of(new) -> dict[str, list]:  # type: ignore[no-untyped-def]
             "workspace": list(
                 Workspace.objects.filter(pk=new.workspace.pk).values_list("name", "status")
             ),
+            "api_keys": list(ApiKey.objects.order_by("pk").values_list("pk", "name", "revoked_at")),
         }
 
 
@@ -128,6 +169,18 @@ def test_browser_of_workspace_a_is_a_member_there(db, acme_and_globex):
     assert response.wsgi_request.user.email == ACME_OWNER
 
 
+def test_api_key_of_workspace_a_works_there(db, acme_and_globex):
+    # The control for the API's checks: A's key really is a key, on A.
+    acme, _globex, sample, _browser_a = acme_and_globex
+
+    response = Client(HTTP_HOST=host_of(acme)).get(
+        "/api/me", headers={"Authorization": f"Bearer {sample.api_key}"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["member_email"] == ACME_OWNER
+
+
 @pytest.mark.parametrize("route_name", sorted(ISOLATION_CHECKS))
 def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     db, acme_and_globex, route_name
@@ -139,13 +192,28 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
     browser = with_session_of(browser_a, globex)
     before = (_state_of(acme), _state_of(globex))
 
-    # When: it requests the route.
-    response = getattr(browser, check.method)(url, check.form_data(sample), **check.headers)
+    # When: it requests the route (with A's API key too, for the API's routes).
+    response = getattr(browser, check.method)(
+        url,
+        check.form_data(sample),
+        headers={"Authorization": f"Bearer {sample.api_key}"},
+        **check.headers,
+    )
 
     # Then: B answers a visitor, shows nothing of A, changes nothing anywhere.
     assert not response.wsgi_request.user.is_authenticated
     shown = response.content.decode() + response.get("Location", "")
-    for secret in (ACME_OWNER, ACME_MEMBER, host_of(acme), acme.workspace.name):
+    for secret in (
+        ACME_OWNER,
+        ACME_MEMBER,
+        host_of(acme),
+        acme.workspace.name,
+        "Acmeson",
+        "Acme Secret LLC",
+        "acme-vip",
+        "Acme fair",
+        "Acme code",
+    ):
         assert secret not in shown
     location = response.get("Location", "")
     login_path = reverse("account_login", urlconf=settings.ROOT_URLCONF)
@@ -156,6 +224,9 @@ def test_route_on_workspace_b_treats_workspace_a_member_as_a_visitor(
         assert response.status_code == 404
     elif check.outcome == Outcome.VISITOR_PAGE:
         assert response.status_code == 200
+    elif check.outcome == Outcome.API_UNAUTHORIZED:
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthorized"
     else:
         assert response.status_code in (301, 302, 303)
     assert (_state_of(acme), _state_of(globex)) == before

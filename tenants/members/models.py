@@ -125,6 +125,8 @@ class AuditEntry(models.Model):
         ROLE_CHANGED = "member.role_changed", _("Role changed")
         MEMBER_DEACTIVATED = "member.deactivated", _("Member deactivated")
         MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
+        API_KEY_CREATED = "api_key.created", _("API key created")
+        API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
 
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
