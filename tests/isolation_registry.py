@@ -75,6 +75,19 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
         "post", Outcome.LOGIN_PAGE, lambda s: {"invitation_id": s.invitation_id}
     ),
     "workspace_settings": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Hijacked"}),
+    # Billing (admins of the workspace only).
+    "billing": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_subscribe": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"plan": "1", "period": "month", "seats": "3"}
+    ),
+    "billing_progress": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_progress_status": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_seats": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"seats": "9"}),
+    "billing_plan": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"plan": "1", "period": "year"}
+    ),
+    "billing_cancel": IsolationCheck("post", Outcome.LOGIN_PAGE),
+    "billing_portal": IsolationCheck("post", Outcome.LOGIN_PAGE),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
     # allauth: accounts.
