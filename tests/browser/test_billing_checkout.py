@@ -19,7 +19,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_admin_subscribes_through_checkout_and_sees_it_active(
-    live_platform, make_workspace, stripe_double_factory, settings, page  # noqa: F811
+    live_platform,
+    make_workspace,
+    stripe_double_factory,
+    settings,
+    page,  # noqa: F811
 ):
     double = stripe_double_factory(
         webhook_url=f"{live_platform}/billing/stripe/webhook/", webhook_mode="background"
