@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -19,11 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from billing import gateway
 from billing.defaults import DEFAULT_PLANS
@@ -358,18 +361,35 @@ def start_checkout(
             _("Choose at least %(count)d seats: this workspace has %(count)d active members.")
             % {"count": used}
         )
-    plan = ensure_stripe_catalog(plan)
-    customer = _ensure_customer(workspace)
     progress = workspace_url(workspace, reverse("billing_progress"))
-    session = gateway.create_checkout_session(
-        customer=customer,
-        price=plan.stripe_price_id(period),
-        quantity=seats,
-        success_url=f"{progress}?session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=workspace_url(workspace, reverse("billing")),
-        metadata={"workspace_id": str(workspace.pk), "plan": plan.code},
-        idempotency_key=f"kt-checkout-{workspace.pk}-{attempt_key}",
-    )
+
+    def create_session(plan: Plan, key: str) -> dict[str, Any]:
+        plan = ensure_stripe_catalog(plan)
+        return gateway.create_checkout_session(
+            customer=_ensure_customer(workspace),
+            price=plan.stripe_price_id(period),
+            quantity=seats,
+            success_url=f"{progress}?session_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=workspace_url(workspace, reverse("billing")),
+            metadata={"workspace_id": str(workspace.pk), "plan": plan.code},
+            idempotency_key=key,
+        )
+
+    key = f"kt-checkout-{workspace.pk}-{attempt_key}"
+    try:
+        session = create_session(plan, key)
+    except gateway.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        # Stripe does not know our price or customer (another Stripe account, or the local
+        # test double restarted empty): create them again, once.
+        logger.warning("Stripe lost our catalogue or customer (%s); creating them again", error)
+        Plan.objects.filter(pk=plan.pk).update(
+            stripe_product_id="", stripe_price_monthly_id="", stripe_price_yearly_id=""
+        )
+        Subscription.objects.filter(workspace=workspace).update(stripe_customer_id="")
+        plan.refresh_from_db()
+        session = create_session(plan, f"{key}-recreated")
     Subscription.objects.filter(workspace=workspace).update(
         stripe_checkout_session_id=session["id"], updated_at=timezone.now()
     )
@@ -583,7 +603,7 @@ def _workspace_for_object(obj: dict[str, Any]) -> Workspace | None:
     metadata = obj.get("metadata") or {}
     candidate = metadata.get("workspace_id") or obj.get("client_reference_id")
     if candidate and str(candidate).isdigit():
-        workspace = Workspace.objects.filter(pk=int(candidate)).first()
+        workspace = Workspace.objects.only("pk", "schema_name").filter(pk=int(candidate)).first()
         if workspace is not None:
             return workspace
     customer = obj.get("customer")
@@ -600,27 +620,50 @@ def _workspace_for_object(obj: dict[str, Any]) -> Workspace | None:
     return None
 
 
-def record_stripe_event(*, payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
-    """Store a verified webhook event once (unique on its id); returns (event, created).
+@dataclass(frozen=True)
+class RecordedEvent:
+    id: str
+    created: bool
+    # The workspace whose task processes the event; None when there is nothing to do.
+    schema_name: str | None
 
-    Public schema. Events billing does not act on are stored as processed. The caller
-    sends `process_stripe_event` for a created event that has a workspace.
+
+def record_stripe_event(*, payload: dict[str, Any]) -> RecordedEvent:
+    """Store a verified webhook event once (unique on its id).
+
+    Public schema. One INSERT ... ON CONFLICT DO NOTHING (plus one query to find the
+    workspace), so the webhook request stays short; a duplicate changes nothing.
+    Events billing does not act on are stored as processed. The caller sends
+    `process_stripe_event` inside `schema_name` when `created`.
     """
     kind = str(payload.get("type", ""))
     obj = payload.get("data", {}).get("object", {}) or {}
     handled = kind.startswith(HANDLED_EVENT_PREFIXES)
     workspace = _workspace_for_object(obj) if handled else None
-    event, created = StripeEvent.objects.get_or_create(
+    now = timezone.now()
+    statement = sql.SQL(
+        "INSERT INTO {} (id, type, payload, workspace_id, received_at, processed_at, attempts, "
+        "error) VALUES (%s, %s, %s, %s, %s, %s, 0, %s) ON CONFLICT (id) DO NOTHING RETURNING id"
+    ).format(sql.Identifier(StripeEvent._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            [
+                str(payload["id"]),
+                kind,
+                Jsonb(payload),  # type: ignore[list-item]
+                workspace.pk if workspace is not None else None,
+                now,
+                None if handled and workspace is not None else now,
+                "" if workspace is not None or not handled else "no workspace for this event",
+            ],
+        )
+        created = cursor.fetchone() is not None
+    return RecordedEvent(
         id=str(payload["id"]),
-        defaults={
-            "type": kind,
-            "payload": payload,
-            "workspace": workspace,
-            "processed_at": None if handled and workspace is not None else timezone.now(),
-            "error": "" if workspace is not None or not handled else "no workspace for this event",
-        },
+        created=created,
+        schema_name=workspace.schema_name if workspace is not None else None,
     )
-    return event, created
 
 
 def process_stripe_event(*, event_id: str) -> bool:
@@ -656,8 +699,7 @@ def replay_stripe_event(*, event_id: str) -> bool:
         event = StripeEvent.objects.select_for_update().get(pk=event_id)
         if event.workspace_id is None:
             obj = event.payload.get("data", {}).get("object", {}) or {}
-            workspace = _workspace_for_object(obj)
-            event.workspace = workspace
+            event.workspace = _workspace_for_object(obj)
         event.processed_at = None
         event.save(update_fields=["processed_at", "workspace"])
     return process_stripe_event(event_id=event_id)

@@ -15,6 +15,7 @@ from django.conf import settings
 
 StripeError = stripe.StripeError
 SignatureVerificationError = stripe.SignatureVerificationError
+InvalidRequestError = stripe.InvalidRequestError
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from typing import cast
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from billing import actions, gateway
 from billing.forms import ChangePlanForm, SeatsForm, SubscribeForm
-from billing.models import StripeEvent, SubscriptionStatus
+from billing.models import SubscriptionStatus
 from billing.selectors import billing_overview, public_plans, seats_used, subscription_of
 from tenants.guards import allowed_when_read_only
 from tenants.members.permissions import workspace_admin_required
@@ -267,17 +266,11 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         payload = gateway.verify_webhook(request.body, signature)
     except (gateway.SignatureVerificationError, ValueError, UnicodeDecodeError):
         return HttpResponseBadRequest("invalid signature")
-    with transaction.atomic():
-        event, created = actions.record_stripe_event(payload=payload)
-        if created and event.workspace is not None and event.processed_at is None:
-            transaction.on_commit(lambda: _send_processing(event))
-    return JsonResponse({"received": True, "duplicate": not created})
+    # Stored (committed) before the task is sent: the task always finds its event.
+    recorded = actions.record_stripe_event(payload=payload)
+    if recorded.created and recorded.schema_name:
+        from billing.tasks import process_stripe_event
 
-
-def _send_processing(event: StripeEvent) -> None:
-    from billing.tasks import process_stripe_event
-
-    if event.workspace is None:
-        return
-    with schema_context(event.workspace.schema_name):
-        process_stripe_event.delay(event.id)
+        with schema_context(recorded.schema_name):
+            process_stripe_event.delay(recorded.id)
+    return JsonResponse({"received": True, "duplicate": not recorded.created})

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.browser
 def test_admin_subscribes_through_checkout_and_sees_it_active(
     live_platform,
     make_workspace,
-    stripe_double_factory,
+    stripe_double_factory,  # noqa: F811
     settings,
-    page,  # noqa: F811
+    page,
 ):
     double = stripe_double_factory(
         webhook_url=f"{live_platform}/billing/stripe/webhook/", webhook_mode="background"
