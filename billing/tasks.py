@@ -6,7 +6,9 @@ from billing import actions
 from tenants.task_runtime import workspace_task
 
 
-@workspace_task(name="billing.process_stripe_event", writes=False)
+# ignore_result: nobody waits for it, and the webhook request then skips the result
+# backend's round trips when it sends the task.
+@workspace_task(name="billing.process_stripe_event", writes=False, ignore_result=True)
 def process_stripe_event(event_id: str) -> bool:
     """Apply one stored webhook event, inside its workspace (billing state is public)."""
     return actions.process_stripe_event(event_id=event_id)

@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     os.environ["STRIPE_WEBHOOK_SECRET"] = SECRET
+    # As in production (deploy/.env.example): connections are kept between requests.
+    os.environ.setdefault("CONN_MAX_AGE", "60")
     os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_double")
     import stripe_double
 

@@ -57,3 +57,21 @@ def test_admin_subscribes_through_checkout_and_sees_it_active(
     subscription = Subscription.objects.get(workspace=new.workspace)
     assert subscription.status == SubscriptionStatus.ACTIVE
     assert subscription.billing_period == "year"
+
+
+def test_billing_and_pricing_pages_fit_a_375_px_phone(live_platform, make_workspace, phone_page):
+    page = phone_page
+    new = make_workspace("phonebill", name="Phone Billing")
+    port = urlsplit(live_platform).port
+
+    page.goto(f"{live_platform}/pricing/")
+    expect(page.get_by_role("heading", name="Pricing", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.goto(f"http://phonebill.localhost:{port}/accounts/login/")
+    page.get_by_label("Email").fill(new.owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.goto(f"http://phonebill.localhost:{port}/settings/billing/")
+    expect(page.get_by_role("heading", name="Subscribe")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
