@@ -297,3 +297,51 @@ def test_billing_status_command_prints_the_state(workspace, capsys):
     assert status["trial_ends_at"]
     assert "seats_paid" in status
     assert "current_period_end" in status
+
+
+def test_reactivating_beyond_paid_seats_is_refused(workspace, stripe_settings, deliver):
+    from django_tenants.utils import schema_context
+
+    from tenants.members import actions as member_actions
+
+    member = add_member(workspace, email="ann@acme.example.com")
+    with schema_context(workspace.workspace.schema_name):
+        member_actions.deactivate_member(acting_user=workspace.owner, member=member)
+    client = subscribe(workspace, stripe_settings, deliver, seats=1)
+
+    response = client.post(f"/settings/members/{member.pk}/reactivate/", follow=True)
+
+    assert "All 1 paid seats are in use" in response.content.decode()
+    with schema_context(workspace.workspace.schema_name):
+        member.refresh_from_db()
+    assert member.is_active is False
+
+
+def test_customer_portal_button_opens_stripes_portal(workspace, stripe_settings, deliver):
+    client = subscribe(workspace, stripe_settings, deliver, seats=1)
+
+    response = client.post("/settings/billing/portal/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(stripe_settings.url)
+
+
+def test_reconcile_reports_what_differs_from_stripe(workspace, stripe_settings, deliver):
+    import stripe
+
+    subscribe(workspace, stripe_settings, deliver, seats=2)
+    assert actions.reconcile_subscriptions() == []
+    state = subscription(workspace)
+    item = stripe.Subscription.retrieve(state.stripe_subscription_id)["items"]["data"][0]
+    # A change made in Stripe whose webhook never arrived.
+    stripe.Subscription.modify(
+        state.stripe_subscription_id,
+        items=[{"id": item["id"], "quantity": 5}],
+        proration_behavior="none",
+    )
+
+    differences = actions.reconcile_subscriptions()
+
+    assert differences == [
+        {"workspace": "acme", "field": "seats", "ours": "2", "stripe": "5"},
+    ]
