@@ -19,7 +19,8 @@ import copy
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -148,8 +149,11 @@ class Engine:
         base_url: str = "http://127.0.0.1",
         retry_schedule_days: Iterable[int] = (3, 5, 7),
         after_final_failure: str = "cancel",
+        upcoming_days: int = 7,
     ) -> None:
         self.lock = threading.RLock()
+        self.upcoming_days = upcoming_days
+        self.upcoming_sent: set[tuple[str, int]] = set()
         self.base_url = base_url
         self.retry_schedule_days = list(retry_schedule_days)
         self.after_final_failure = after_final_failure
@@ -230,6 +234,23 @@ class Engine:
         """A detached copy of an object as the API returns it (without the double's own
         ``_``-prefixed bookkeeping keys)."""
         return copy.deepcopy({k: v for k, v in obj.items() if not k.startswith("_")})
+
+    @contextmanager
+    def atomic(self, *ids: str) -> Iterator[None]:
+        """Undo everything on a StripeError: new objects and events go, the named objects
+        come back as they were (copied together, so shared references stay shared)."""
+        saved = copy.deepcopy({i: self.objects[i] for i in ids if i in self.objects})
+        keys = set(self.objects)
+        n_events, n_outbox = len(self.events), len(self.outbox)
+        try:
+            yield
+        except StripeError:
+            for key in set(self.objects) - keys:
+                del self.objects[key]
+            self.objects.update(saved)
+            del self.events[n_events:]
+            del self.outbox[n_outbox:]
+            raise
 
     # ------------------------------------------------------------------ events
 
@@ -1199,7 +1220,7 @@ class Engine:
             if not pi["latest_charge"] or pi["status"] != "succeeded":
                 raise StripeError(
                     "This PaymentIntent does not have a successful charge to refund.",
-                    code="charge_not_refundable" if False else None,
+                    code="charge_not_refundable",
                     param="payment_intent",
                 )
             ch = self.objects[pi["latest_charge"]]
@@ -1287,7 +1308,7 @@ class Engine:
         rec = sub["items"]["data"][0]["price"]["recurring"]
         return rec["interval"], int(rec["interval_count"])
 
-    def create_subscription(self, params: dict[str, Any], *, source: str = "api") -> Obj:
+    def create_subscription(self, params: dict[str, Any]) -> Obj:
         cust_id = params.get("customer")
         if not cust_id:
             raise required("customer")
@@ -1420,7 +1441,6 @@ class Engine:
             self._emit_sub_updated(sub, before)
         else:
             created_evt["data"]["object"] = self.render(sub)
-        del source
         return sub
 
     def _apply_item_changes(
@@ -1494,11 +1514,18 @@ class Engine:
         return lines
 
     def update_subscription(self, sid: str, params: dict[str, Any]) -> Obj:
+        """Change a subscription; all or nothing, as Stripe's API (a refused change leaves no
+        trace)."""
+        sub = self.get(sid, "subscription")
+        items = [i["id"] for i in sub["items"]["data"]]
+        with self.atomic(sid, sub["customer"], *items):
+            return self._update_subscription(sid, params)
+
+    def _update_subscription(self, sid: str, params: dict[str, Any]) -> Obj:
         sub = self.get(sid, "subscription")
         if sub["status"] in ("canceled", "incomplete_expired"):
             raise StripeError(
-                "A canceled subscription can only update its cancellation_details and metadata.",
-                code="resource_missing" if False else None,
+                "A canceled subscription can only update its cancellation_details and metadata."
             )
         now = self.now_for_customer(sub["customer"])
         before = copy.deepcopy(sub)
@@ -1686,7 +1713,6 @@ class Engine:
         snapshot_outbox = self.outbox
         snapshot_seq = self.seq
         snapshot_counter = self._counter
-        snapshot_cust_balance = None
         # Work on a deep copy of the state and throw it away.
         self.objects = copy.deepcopy(self.objects)
         self.seq = dict(self.seq)
@@ -1743,7 +1769,6 @@ class Engine:
             self.seq = snapshot_seq
             self._counter = snapshot_counter
             self.failing_pms = failing_pms
-            del snapshot_cust_balance
         result["id"] = f"upcoming_{result['id']}"
         result["lines"]["url"] = f"/v1/invoices/{result['id']}/lines"
         for line in result["lines"]["data"]:
@@ -1862,9 +1887,18 @@ class Engine:
                 and sub["cancel_at"] <= until
             ):
                 due.append((int(sub["cancel_at"]), "cancel_at", sub["id"]))
-            end = self.period_of(sub)[1]
+            start, end = self.period_of(sub)
             if end <= until:
                 due.append((end, "period_end", sub["id"]))
+            upcoming = end - self.upcoming_days * DAY
+            if (
+                self.upcoming_days
+                and status in ("active", "past_due")
+                and not sub["cancel_at_period_end"]
+                and (sub["id"], end) not in self.upcoming_sent
+                and start < upcoming <= until
+            ):
+                due.append((upcoming, "upcoming", sub["id"]))
         for inv in self.all("invoice"):
             if inv["test_clock"] != clock_id or inv["status"] != "open":
                 continue
@@ -1911,6 +1945,13 @@ class Engine:
                     inv["status_transitions"]["voided_at"] = when
                     self.emit("invoice.voided", inv)
             self._emit_sub_updated(sub, before)
+            return
+        if what == "upcoming":
+            self.upcoming_sent.add((sub["id"], self.period_of(sub)[1]))
+            preview = self.preview_invoice({"subscription": sub["id"]})
+            del preview["id"]  # Stripe's upcoming invoice has no id
+            evt = self.emit("invoice.upcoming", sub)
+            evt["data"]["object"] = preview
             return
         if what == "trial_will_end":
             self.trial_warned.add(sub["id"])
@@ -2109,7 +2150,6 @@ class Engine:
         cs = self.get(cs_id, "checkout.session")
         if cs["status"] != "open":
             raise StripeError(f"This Checkout Session is {cs['status']}.", param="session")
-        now = self.now_for_customer(cs["customer"])
         behaviour = TEST_CARDS.get(card, ("visa", "4242", "ok"))[2]
         if behaviour == "fail_attach" or (
             cs["customer"] and cs["customer"] in self.failing_customers
@@ -2148,7 +2188,7 @@ class Engine:
             ):
                 self.fail_checkout(cs_id)
                 raise card_declined()
-            sub = self.create_subscription(params, source="checkout")
+            sub = self.create_subscription(params)
             cs["subscription"] = sub["id"]
             cs["invoice"] = sub["latest_invoice"]
             cs["payment_status"] = (
@@ -2171,7 +2211,7 @@ class Engine:
                 raise card_declined()
             cs["payment_status"] = "paid"
         cs["status"] = "complete"
-        del now
+        cs["url"] = None  # Stripe shows the URL only while the session is open
         self.emit("checkout.session.completed", self.public(cs))
         return cs
 
@@ -2255,6 +2295,14 @@ class Engine:
     # ------------------------------------------------------------------ expansion
 
     def expand(self, obj: Any, paths: list[str]) -> Any:
+        if isinstance(obj, dict) and obj.get("object") == "checkout.session":
+            if "line_items" in paths:
+                # Only present when expanded, as in Stripe.
+                lines = self.checkout_line_items(obj["id"])
+                obj["line_items"] = o.list_object(
+                    lines, f"/v1/checkout/sessions/{obj['id']}/line_items"
+                )
+            paths = [p for p in paths if p != "line_items"]
         for path in paths:
             self._expand_path(obj, path.split("."))
         return obj

@@ -173,7 +173,7 @@ def portal_page(engine: Engine, bps: dict[str, Any], message: str | None = None)
     return page("Billing portal — Stripe test double", body)
 
 
-def invoice_page(engine: Engine, inv: dict[str, Any]) -> str:
+def invoice_page(engine: Engine, inv: dict[str, Any], message: str | None = None) -> str:
     lines = "".join(
         f"<tr><td>{escape(str(line['description']))}</td><td>{line['quantity']}</td>"
         f"<td>{escape(fmt_money(line['amount'], line['currency']))}</td></tr>"
@@ -188,6 +188,14 @@ def invoice_page(engine: Engine, inv: dict[str, Any]) -> str:
         f"</strong></p><p>Paid: {escape(fmt_money(inv['amount_paid'], inv['currency']))}</p>"
         f"<p><a href='/_double/invoices/{inv['id']}/pdf'>Download PDF</a></p></div>"
     )
+    if message:
+        body = f"<p role='status' data-testid='message'>{escape(message)}</p>{body}"
+    if inv["status"] == "open":
+        body += (
+            f"<form method='post' action='/_double/invoices/{inv['id']}/pay'>"
+            f"<p>{_card_select()}</p>"
+            "<button type='submit' data-testid='pay'>Pay this invoice</button></form>"
+        )
     return page(f"Invoice {inv['number'] or inv['id']}", body)
 
 

@@ -22,17 +22,21 @@ from .engine import DAY, Engine, as_bool, as_int
 from .errors import StripeError, missing, required
 from .forms import FormError, parse_form
 from .objects import list_object, new_id
+from .params import check as check_params
 from .webhooks import Deliverer, Poster, SignedWebhook
 
 Params = dict[str, Any]
 Handler = Callable[[Engine, Params, tuple[str, ...]], Any]
 
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
+ROUTES: list[tuple[str, re.Pattern[str], Handler, str | None]] = []
 
 
-def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+def route(method: str, pattern: str, params: str | None = None) -> Callable[[Handler], Handler]:
+    """Register a handler; ``params`` names the SDK's parameter class for the endpoint
+    (``stripe.params.<params>``), whose keys are the only ones accepted."""
+
     def register(fn: Handler) -> Handler:
-        ROUTES.append((method, re.compile(f"^{pattern}$"), fn))
+        ROUTES.append((method, re.compile(f"^{pattern}$"), fn, params))
         return fn
 
     return register
@@ -65,12 +69,12 @@ def _filter_created(items: list[dict[str, Any]], params: Params) -> list[dict[st
 # ---------------------------------------------------------------- customers
 
 
-@route("POST", "/v1/customers")
+@route("POST", "/v1/customers", "CustomerCreateParams")
 def _create_customer(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_customer(p)
 
 
-@route("GET", "/v1/customers")
+@route("GET", "/v1/customers", "CustomerListParams")
 def _list_customers(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("customer")
     if p.get("email"):
@@ -80,7 +84,7 @@ def _list_customers(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, _filter_created(items, p), p, "/v1/customers")
 
 
-@route("GET", "/v1/customers/search")
+@route("GET", "/v1/customers/search", "CustomerSearchParams")
 def _search_customers(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _search(e, "customer", p, "/v1/customers/search")
 
@@ -99,22 +103,22 @@ def _search(e: Engine, kind: str, p: Params, url: str) -> Any:
     }
 
 
-@route("GET", f"/v1/customers/{ID}")
+@route("GET", f"/v1/customers/{ID}", "CustomerRetrieveParams")
 def _get_customer(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "customer")
 
 
-@route("POST", f"/v1/customers/{ID}")
+@route("POST", f"/v1/customers/{ID}", "CustomerModifyParams")
 def _update_customer(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.update_customer(g[0], p)
 
 
-@route("DELETE", f"/v1/customers/{ID}")
+@route("DELETE", f"/v1/customers/{ID}", "CustomerDeleteParams")
 def _delete_customer(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.delete_customer(g[0])
 
 
-@route("GET", f"/v1/customers/{ID}/payment_methods")
+@route("GET", f"/v1/customers/{ID}/payment_methods", "CustomerListPaymentMethodsParams")
 def _customer_pms(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     e.get(g[0], "customer")
     items = [pm for pm in e.all("payment_method") if pm["customer"] == g[0]]
@@ -124,19 +128,19 @@ def _customer_pms(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- payment methods
 
 
-@route("POST", "/v1/payment_methods")
+@route("POST", "/v1/payment_methods", "PaymentMethodCreateParams")
 def _create_pm(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     card: Params = p["card"] if isinstance(p.get("card"), dict) else {}
     token = card.get("token") or p.get("payment_method") or "pm_card_visa"
     return e.create_payment_method(str(token))
 
 
-@route("GET", f"/v1/payment_methods/{ID}")
+@route("GET", f"/v1/payment_methods/{ID}", "PaymentMethodRetrieveParams")
 def _get_pm(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "payment_method")
 
 
-@route("GET", "/v1/payment_methods")
+@route("GET", "/v1/payment_methods", "PaymentMethodListParams")
 def _list_pms(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("payment_method")
     if p.get("customer"):
@@ -144,14 +148,14 @@ def _list_pms(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/payment_methods")
 
 
-@route("POST", f"/v1/payment_methods/{ID}/attach")
+@route("POST", f"/v1/payment_methods/{ID}/attach", "PaymentMethodAttachParams")
 def _attach_pm(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     if not p.get("customer"):
         raise required("customer")
     return e.attach_payment_method(g[0], str(p["customer"]))
 
 
-@route("POST", f"/v1/payment_methods/{ID}/detach")
+@route("POST", f"/v1/payment_methods/{ID}/detach", "PaymentMethodDetachParams")
 def _detach_pm(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.detach_payment_method(g[0])
 
@@ -159,12 +163,12 @@ def _detach_pm(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- products and prices
 
 
-@route("POST", "/v1/products")
+@route("POST", "/v1/products", "ProductCreateParams")
 def _create_product(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_product(p)
 
 
-@route("GET", "/v1/products")
+@route("GET", "/v1/products", "ProductListParams")
 def _list_products(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("product")
     if "active" in p:
@@ -175,22 +179,22 @@ def _list_products(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/products")
 
 
-@route("GET", "/v1/products/search")
+@route("GET", "/v1/products/search", "ProductSearchParams")
 def _search_products(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _search(e, "product", p, "/v1/products/search")
 
 
-@route("GET", f"/v1/products/{ID}")
+@route("GET", f"/v1/products/{ID}", "ProductRetrieveParams")
 def _get_product(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "product")
 
 
-@route("POST", f"/v1/products/{ID}")
+@route("POST", f"/v1/products/{ID}", "ProductModifyParams")
 def _update_product(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.update_product(g[0], p)
 
 
-@route("DELETE", f"/v1/products/{ID}")
+@route("DELETE", f"/v1/products/{ID}", "ProductDeleteParams")
 def _delete_product(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     prod = e.get(g[0], "product")
     if any(pr["product"] == g[0] for pr in e.all("price")):
@@ -200,27 +204,27 @@ def _delete_product(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return {"id": g[0], "object": "product", "deleted": True}
 
 
-@route("POST", "/v1/prices")
+@route("POST", "/v1/prices", "PriceCreateParams")
 def _create_price(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_price(p)
 
 
-@route("GET", "/v1/prices")
+@route("GET", "/v1/prices", "PriceListParams")
 def _list_prices(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, e.list_prices(p), p, "/v1/prices")
 
 
-@route("GET", "/v1/prices/search")
+@route("GET", "/v1/prices/search", "PriceSearchParams")
 def _search_prices(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _search(e, "price", p, "/v1/prices/search")
 
 
-@route("GET", f"/v1/prices/{ID}")
+@route("GET", f"/v1/prices/{ID}", "PriceRetrieveParams")
 def _get_price(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "price")
 
 
-@route("POST", f"/v1/prices/{ID}")
+@route("POST", f"/v1/prices/{ID}", "PriceModifyParams")
 def _update_price(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.update_price(g[0], p)
 
@@ -228,12 +232,12 @@ def _update_price(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- subscriptions
 
 
-@route("POST", "/v1/subscriptions")
+@route("POST", "/v1/subscriptions", "SubscriptionCreateParams")
 def _create_sub(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_subscription(p)
 
 
-@route("GET", "/v1/subscriptions")
+@route("GET", "/v1/subscriptions", "SubscriptionListParams")
 def _list_subs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("subscription")
     status = p.get("status")
@@ -253,27 +257,27 @@ def _list_subs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, _filter_created(items, p), p, "/v1/subscriptions")
 
 
-@route("GET", "/v1/subscriptions/search")
+@route("GET", "/v1/subscriptions/search", "SubscriptionSearchParams")
 def _search_subs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _search(e, "subscription", p, "/v1/subscriptions/search")
 
 
-@route("GET", f"/v1/subscriptions/{ID}")
+@route("GET", f"/v1/subscriptions/{ID}", "SubscriptionRetrieveParams")
 def _get_sub(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "subscription")
 
 
-@route("POST", f"/v1/subscriptions/{ID}")
+@route("POST", f"/v1/subscriptions/{ID}", "SubscriptionModifyParams")
 def _update_sub(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.update_subscription(g[0], p)
 
 
-@route("DELETE", f"/v1/subscriptions/{ID}")
+@route("DELETE", f"/v1/subscriptions/{ID}", "SubscriptionCancelParams")
 def _cancel_sub(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.cancel_subscription(g[0], p)
 
 
-@route("POST", f"/v1/subscriptions/{ID}/resume")
+@route("POST", f"/v1/subscriptions/{ID}/resume", "SubscriptionResumeParams")
 def _resume_sub(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.resume_subscription(g[0])
 
@@ -282,7 +286,7 @@ def _pick(p: Params, *keys: str) -> Params:
     return {k: p[k] for k in keys if k in p}
 
 
-@route("POST", "/v1/subscription_items")
+@route("POST", "/v1/subscription_items", "SubscriptionItemCreateParams")
 def _create_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     if not p.get("subscription"):
         raise required("subscription")
@@ -295,7 +299,7 @@ def _create_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return next(i for i in sub["items"]["data"] if i["id"] not in before)
 
 
-@route("GET", "/v1/subscription_items")
+@route("GET", "/v1/subscription_items", "SubscriptionItemListParams")
 def _list_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     if not p.get("subscription"):
         raise required("subscription")
@@ -304,12 +308,12 @@ def _list_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, list(sub["items"]["data"]), p, url)
 
 
-@route("GET", f"/v1/subscription_items/{ID}")
+@route("GET", f"/v1/subscription_items/{ID}", "SubscriptionItemRetrieveParams")
 def _get_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "subscription_item")
 
 
-@route("POST", f"/v1/subscription_items/{ID}")
+@route("POST", f"/v1/subscription_items/{ID}", "SubscriptionItemModifyParams")
 def _update_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     item = e.get(g[0], "subscription_item")
     spec = {"id": g[0], **_pick(p, "price", "price_data", "quantity", "metadata")}
@@ -318,7 +322,7 @@ def _update_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.objects[g[0]]
 
 
-@route("DELETE", f"/v1/subscription_items/{ID}")
+@route("DELETE", f"/v1/subscription_items/{ID}", "SubscriptionItemDeleteParams")
 def _delete_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     item = e.get(g[0], "subscription_item")
     update = _pick(p, "proration_behavior", "proration_date")
@@ -331,32 +335,32 @@ def _delete_si(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- invoices and items
 
 
-@route("POST", "/v1/invoices")
+@route("POST", "/v1/invoices", "InvoiceCreateParams")
 def _create_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_invoice(p)
 
 
-@route("POST", "/v1/invoices/create_preview")
+@route("POST", "/v1/invoices/create_preview", "InvoiceCreatePreviewParams")
 def _preview_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.preview_invoice(p)
 
 
-@route("GET", "/v1/invoices")
+@route("GET", "/v1/invoices", "InvoiceListParams")
 def _list_invoices(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, _filter_created(e.list_invoices(p), p), p, "/v1/invoices")
 
 
-@route("GET", "/v1/invoices/search")
+@route("GET", "/v1/invoices/search", "InvoiceSearchParams")
 def _search_invoices(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _search(e, "invoice", p, "/v1/invoices/search")
 
 
-@route("GET", f"/v1/invoices/{ID}")
+@route("GET", f"/v1/invoices/{ID}", "InvoiceRetrieveParams")
 def _get_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "invoice")
 
 
-@route("POST", f"/v1/invoices/{ID}")
+@route("POST", f"/v1/invoices/{ID}", "InvoiceModifyParams")
 def _update_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     inv = e.get(g[0], "invoice")
     from .engine import metadata_update
@@ -371,7 +375,7 @@ def _update_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return inv
 
 
-@route("DELETE", f"/v1/invoices/{ID}")
+@route("DELETE", f"/v1/invoices/{ID}", "InvoiceDeleteParams")
 def _delete_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     inv = e.get(g[0], "invoice")
     if inv["status"] != "draft":
@@ -385,7 +389,7 @@ def _delete_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return {"id": g[0], "object": "invoice", "deleted": True}
 
 
-@route("POST", f"/v1/invoices/{ID}/finalize")
+@route("POST", f"/v1/invoices/{ID}/finalize", "InvoiceFinalizeInvoiceParams")
 def _finalize_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     inv = e.finalize_invoice(e.get(g[0], "invoice"))
     automatic = inv["collection_method"] == "charge_automatically"
@@ -398,40 +402,40 @@ def _finalize_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return inv
 
 
-@route("POST", f"/v1/invoices/{ID}/pay")
+@route("POST", f"/v1/invoices/{ID}/pay", "InvoicePayParams")
 def _pay_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.pay_invoice(g[0], p)
 
 
-@route("POST", f"/v1/invoices/{ID}/void")
+@route("POST", f"/v1/invoices/{ID}/void", "InvoiceVoidInvoiceParams")
 def _void_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.void_invoice(g[0])
 
 
-@route("POST", f"/v1/invoices/{ID}/mark_uncollectible")
+@route("POST", f"/v1/invoices/{ID}/mark_uncollectible", "InvoiceMarkUncollectibleParams")
 def _uncollectible(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.mark_uncollectible(g[0])
 
 
-@route("POST", f"/v1/invoices/{ID}/send")
+@route("POST", f"/v1/invoices/{ID}/send", "InvoiceSendInvoiceParams")
 def _send_invoice(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     inv = e.get(g[0], "invoice")
     e.emit("invoice.sent", inv)
     return inv
 
 
-@route("GET", f"/v1/invoices/{ID}/lines")
+@route("GET", f"/v1/invoices/{ID}/lines", "InvoiceListLinesParams")
 def _invoice_lines(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     inv = e.get(g[0], "invoice")
     return _list(e, list(inv["lines"]["data"]), p, f"/v1/invoices/{g[0]}/lines")
 
 
-@route("POST", "/v1/invoiceitems")
+@route("POST", "/v1/invoiceitems", "InvoiceItemCreateParams")
 def _create_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_invoiceitem(p)
 
 
-@route("GET", "/v1/invoiceitems")
+@route("GET", "/v1/invoiceitems", "InvoiceItemListParams")
 def _list_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("invoiceitem")
     if p.get("customer"):
@@ -444,12 +448,12 @@ def _list_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/invoiceitems")
 
 
-@route("GET", f"/v1/invoiceitems/{ID}")
+@route("GET", f"/v1/invoiceitems/{ID}", "InvoiceItemRetrieveParams")
 def _get_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "invoiceitem")
 
 
-@route("POST", f"/v1/invoiceitems/{ID}")
+@route("POST", f"/v1/invoiceitems/{ID}", "InvoiceItemModifyParams")
 def _update_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     ii = e.get(g[0], "invoiceitem")
     from .engine import metadata_update
@@ -466,7 +470,7 @@ def _update_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return ii
 
 
-@route("DELETE", f"/v1/invoiceitems/{ID}")
+@route("DELETE", f"/v1/invoiceitems/{ID}", "InvoiceItemDeleteParams")
 def _delete_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.delete_invoiceitem(g[0])
 
@@ -474,12 +478,12 @@ def _delete_ii(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- checkout and portal
 
 
-@route("POST", "/v1/checkout/sessions")
+@route("POST", "/v1/checkout/sessions", "checkout.SessionCreateParams")
 def _create_cs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_checkout_session(p)
 
 
-@route("GET", "/v1/checkout/sessions")
+@route("GET", "/v1/checkout/sessions", "checkout.SessionListParams")
 def _list_cs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("checkout.session")
     for key in ("customer", "subscription", "payment_intent", "status"):
@@ -488,17 +492,17 @@ def _list_cs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/checkout/sessions")
 
 
-@route("GET", f"/v1/checkout/sessions/{ID}")
+@route("GET", f"/v1/checkout/sessions/{ID}", "checkout.SessionRetrieveParams")
 def _get_cs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "checkout.session")
 
 
-@route("POST", f"/v1/checkout/sessions/{ID}/expire")
+@route("POST", f"/v1/checkout/sessions/{ID}/expire", "checkout.SessionExpireParams")
 def _expire_cs(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.expire_checkout(g[0])
 
 
-@route("GET", f"/v1/checkout/sessions/{ID}/line_items")
+@route("GET", f"/v1/checkout/sessions/{ID}/line_items", "checkout.SessionListLineItemsParams")
 def _cs_lines(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     lines = e.checkout_line_items(g[0])
     return list_object(
@@ -506,12 +510,12 @@ def _cs_lines(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     )
 
 
-@route("POST", "/v1/billing_portal/sessions")
+@route("POST", "/v1/billing_portal/sessions", "billing_portal.SessionCreateParams")
 def _create_bps(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_portal_session(p)
 
 
-@route("POST", "/v1/billing_portal/configurations")
+@route("POST", "/v1/billing_portal/configurations", "billing_portal.ConfigurationCreateParams")
 def _create_bpc(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     now = e.global_now()
     return {
@@ -532,12 +536,12 @@ def _create_bpc(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- payments
 
 
-@route("POST", "/v1/payment_intents")
+@route("POST", "/v1/payment_intents", "PaymentIntentCreateParams")
 def _create_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_payment_intent(p)
 
 
-@route("GET", "/v1/payment_intents")
+@route("GET", "/v1/payment_intents", "PaymentIntentListParams")
 def _list_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("payment_intent")
     if p.get("customer"):
@@ -545,12 +549,12 @@ def _list_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/payment_intents")
 
 
-@route("GET", f"/v1/payment_intents/{ID}")
+@route("GET", f"/v1/payment_intents/{ID}", "PaymentIntentRetrieveParams")
 def _get_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "payment_intent")
 
 
-@route("POST", f"/v1/payment_intents/{ID}")
+@route("POST", f"/v1/payment_intents/{ID}", "PaymentIntentModifyParams")
 def _update_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     from .engine import metadata_update
 
@@ -564,22 +568,22 @@ def _update_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return pi
 
 
-@route("POST", f"/v1/payment_intents/{ID}/confirm")
+@route("POST", f"/v1/payment_intents/{ID}/confirm", "PaymentIntentConfirmParams")
 def _confirm_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.confirm_payment_intent(g[0], p)
 
 
-@route("POST", f"/v1/payment_intents/{ID}/cancel")
+@route("POST", f"/v1/payment_intents/{ID}/cancel", "PaymentIntentCancelParams")
 def _cancel_pi(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.cancel_payment_intent(g[0], p)
 
 
-@route("GET", f"/v1/charges/{ID}")
+@route("GET", f"/v1/charges/{ID}", "ChargeRetrieveParams")
 def _get_charge(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "charge")
 
 
-@route("GET", "/v1/charges")
+@route("GET", "/v1/charges", "ChargeListParams")
 def _list_charges(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("charge")
     for key in ("customer", "payment_intent"):
@@ -588,12 +592,12 @@ def _list_charges(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/charges")
 
 
-@route("POST", "/v1/refunds")
+@route("POST", "/v1/refunds", "RefundCreateParams")
 def _create_refund(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_refund(p)
 
 
-@route("GET", "/v1/refunds")
+@route("GET", "/v1/refunds", "RefundListParams")
 def _list_refunds(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("refund")
     for key in ("charge", "payment_intent"):
@@ -602,7 +606,7 @@ def _list_refunds(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, items, p, "/v1/refunds")
 
 
-@route("GET", f"/v1/refunds/{ID}")
+@route("GET", f"/v1/refunds/{ID}", "RefundRetrieveParams")
 def _get_refund(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "refund")
 
@@ -610,7 +614,7 @@ def _get_refund(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
 # ---------------------------------------------------------------- events and clocks
 
 
-@route("GET", "/v1/events")
+@route("GET", "/v1/events", "EventListParams")
 def _list_events(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     items = e.all("event")
     if p.get("type"):
@@ -625,32 +629,32 @@ def _list_events(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, _filter_created(items, p), p, "/v1/events")
 
 
-@route("GET", f"/v1/events/{ID}")
+@route("GET", f"/v1/events/{ID}", "EventRetrieveParams")
 def _get_event(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "event")
 
 
-@route("POST", "/v1/test_helpers/test_clocks")
+@route("POST", "/v1/test_helpers/test_clocks", "test_helpers.TestClockCreateParams")
 def _create_clock(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.create_clock(p)
 
 
-@route("GET", "/v1/test_helpers/test_clocks")
+@route("GET", "/v1/test_helpers/test_clocks", "test_helpers.TestClockListParams")
 def _list_clocks(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return _list(e, e.all("test_helpers.test_clock"), p, "/v1/test_helpers/test_clocks")
 
 
-@route("GET", f"/v1/test_helpers/test_clocks/{ID}")
+@route("GET", f"/v1/test_helpers/test_clocks/{ID}", "test_helpers.TestClockRetrieveParams")
 def _get_clock(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.get(g[0], "test_helpers.test_clock")
 
 
-@route("DELETE", f"/v1/test_helpers/test_clocks/{ID}")
+@route("DELETE", f"/v1/test_helpers/test_clocks/{ID}", "test_helpers.TestClockDeleteParams")
 def _delete_clock(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     return e.delete_clock(g[0])
 
 
-@route("POST", f"/v1/test_helpers/test_clocks/{ID}/advance")
+@route("POST", f"/v1/test_helpers/test_clocks/{ID}/advance", "test_helpers.TestClockAdvanceParams")
 def _advance_clock(e: Engine, p: Params, g: tuple[str, ...]) -> Any:
     if "frozen_time" not in p:
         raise required("frozen_time")
@@ -784,7 +788,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             engine.request_context = {"id": request_id, "idempotency_key": key}
             engine.api_version = self.headers.get("Stripe-Version") or engine.api_version
-            saved_outbox = len(engine.outbox)
             try:
                 status, payload = 200, self._call(engine, method, path, params)
                 if isinstance(payload, dict) and payload.get("object") not in (
@@ -795,7 +798,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     payload = engine.render(payload)
                 payload = engine.expand(payload, [str(x) for x in expand])
             except StripeError as exc:
-                del engine.outbox[saved_outbox:]
+                # Events of what did happen (a declined charge...) are still sent; the
+                # engine validates before it changes anything, so a refused call has none.
                 status, payload = exc.status, exc.body()
             finally:
                 engine.request_context = {"id": None, "idempotency_key": None}
@@ -810,10 +814,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     @staticmethod
     def _call(engine: Engine, method: str, path: str, params: Params) -> Any:
         allowed = []
-        for verb, pattern, handler in ROUTES:
+        for verb, pattern, handler, params_class in ROUTES:
             match = pattern.match(path)
             if match:
                 if verb == method:
+                    check_params(params, params_class)
                     return handler(engine, params, match.groups())
                 allowed.append(verb)
         raise missing_route(path)
@@ -919,6 +924,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             inv = engine.get(parts[1], "invoice")
             if len(parts) > 2 and parts[2] == "pdf":
                 return 200, pages.invoice_pdf(inv), "application/pdf", {}
+            if method == "POST" and len(parts) > 2 and parts[2] == "pay":
+                try:
+                    engine.pay_invoice(
+                        inv["id"], {"payment_method": data.get("card") or "pm_card_visa"}
+                    )
+                    message = "Thank you: the invoice is paid."
+                    status = 200
+                except StripeError as exc:
+                    message, status = exc.message, exc.status
+                return status, pages.invoice_page(engine, inv, message).encode(), html, {}
             return 200, pages.invoice_page(engine, inv).encode(), html, {}
         if head == "receipts":
             return 200, pages.page("Receipt", "<h1>Receipt</h1><p>Paid.</p>").encode(), html, {}
@@ -983,6 +998,7 @@ class DoubleServer:
         public_url: str | None = None,
         retry_schedule_days: tuple[int, ...] = (3, 5, 7),
         after_final_failure: str = "cancel",
+        upcoming_days: int = 7,
         verbose: bool = False,
     ) -> None:
         self.verbose = verbose
@@ -996,6 +1012,7 @@ class DoubleServer:
             base_url=public_url or self.url,
             retry_schedule_days=retry_schedule_days,
             after_final_failure=after_final_failure,
+            upcoming_days=upcoming_days,
         )
         self.deliverer = Deliverer(
             url=webhook_url,
@@ -1070,14 +1087,17 @@ class DoubleServer:
     def _run(self, fn: Callable[[Engine], Any]) -> Any:
         """Run ``fn`` under the engine's lock, then deliver the events it caused."""
         with self.engine.lock:
+            error: BaseException | None = None
+            result: Any = None
             try:
                 result = fn(self.engine)
                 result = self.engine.render(result) if isinstance(result, dict) else result
-            except BaseException:
-                self.engine.outbox.clear()
-                raise
+            except BaseException as exc:  # re-raised below, after what happened is sent
+                error = exc
             events = self.engine.take_outbox()
         self.deliverer.submit(events)
+        if error is not None:
+            raise error
         return result
 
     def _advance_locked(self, *, seconds: float = 0, to: int | None = None) -> None:
@@ -1195,10 +1215,12 @@ class DoubleServer:
     def reset(self) -> None:
         """Forget every object and event (the server keeps running)."""
         with self.engine.lock:
-            base = self.engine.base_url
-            days = tuple(self.engine.retry_schedule_days)
-            final = self.engine.after_final_failure
-            fresh = Engine(base_url=base, retry_schedule_days=days, after_final_failure=final)
+            fresh = Engine(
+                base_url=self.engine.base_url,
+                retry_schedule_days=tuple(self.engine.retry_schedule_days),
+                after_final_failure=self.engine.after_final_failure,
+                upcoming_days=self.engine.upcoming_days,
+            )
             self.engine.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
         with self.deliverer.lock:
             self.deliverer.deliveries.clear()

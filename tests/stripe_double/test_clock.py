@@ -218,3 +218,19 @@ def test_test_clock_only_moves_its_own_customers(stripe_double):
     advance(clock, APRIL_1 + 65 * DAY)
     assert len(stripe.Invoice.list(subscription=other_sub.id).data) == 1
     assert len(stripe.Invoice.list(customer=on_clock.id).data) == 3
+
+
+def test_invoice_upcoming_is_sent_a_week_before_renewal(stripe_double):
+    price = seat_price(1000)
+    clock, customer = clocked_customer()
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id, "quantity": 2}]
+    )
+    advance(clock, APRIL_1 + 22 * DAY)
+    assert "invoice.upcoming" not in stripe_double.event_types()
+    advance(clock, APRIL_1 + 23 * DAY + 1)
+    [event] = stripe_double.events("invoice.upcoming")
+    assert "id" not in event["data"]["object"]
+    assert event["data"]["object"]["amount_due"] == 2000
+    assert event["data"]["object"]["subscription"] == sub.id
+    assert event["created"] == APRIL_1 + 23 * DAY

@@ -242,3 +242,23 @@ def test_cli_serves_the_api(tmp_path):
         output, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert f"Stripe test double on {url}" in output
+
+
+def test_hosted_invoice_page_pays_an_open_invoice(stripe_double):
+    price = seat_price(900)
+    customer = stripe.Customer.create(payment_method="pm_card_chargeCustomerFail")
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id}], expand=["latest_invoice"]
+    )
+    assert sub.status == "incomplete"
+    url = sub.latest_invoice.hosted_invoice_url
+    status, body, _ = get(url)
+    assert 'data-testid="pay"' in body.decode().replace("'", '"')
+    status, html, _ = post(f"{url}/pay", {"card": "pm_card_chargeCustomerFail"})
+    assert status == 402
+    assert "declined" in html
+    status, html, _ = post(f"{url}/pay", {"card": "pm_card_visa"})
+    assert status == 200
+    assert "the invoice is paid" in html
+    assert stripe.Invoice.retrieve(sub.latest_invoice.id).status == "paid"
+    assert stripe.Subscription.retrieve(sub.id).status == "active"

@@ -332,3 +332,118 @@ def test_unauthenticated_request_is_refused(stripe_double):
     stripe.api_key = None
     with pytest.raises(stripe.AuthenticationError):
         stripe.Customer.list()
+
+
+def test_checkout_line_items_expand(stripe_double):
+    price = seat_price(700)
+    session = stripe.checkout.Session.create(
+        mode="subscription",
+        line_items=[{"price": price.id, "quantity": 3}],
+        success_url="https://app.example/done",
+        expand=["line_items"],
+    )
+    assert session.line_items.data[0].quantity == 3
+    assert "line_items" not in stripe.checkout.Session.retrieve(session.id)
+
+
+def test_concurrent_requests_keep_state_consistent(stripe_double):
+    """Many threads changing one subscription: every change lands, none is lost."""
+    import threading
+
+    price = seat_price(100)
+    customer = stripe.Customer.create(payment_method="pm_card_visa")
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
+    item_id = sub["items"].data[0].id
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(5):
+                stripe.Customer.create(email=f"t{n}-{i}@example.com")
+                stripe.SubscriptionItem.modify(
+                    item_id, quantity=n * 10 + i + 2, proration_behavior="none"
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(list(stripe.Customer.list(limit=100).auto_paging_iter())) == 31
+    updates = stripe_double.events("customer.subscription.updated")
+    assert len(updates) == 1 + 30  # incomplete -> active at creation, then every change
+    final = stripe.Subscription.retrieve(sub.id)["items"].data[0].quantity
+    assert final == updates[-1]["data"]["object"]["items"]["data"][0]["quantity"]
+
+
+def test_unknown_parameters_are_refused_as_stripe_does(stripe_double):
+    price = seat_price(100)
+    customer = stripe.Customer.create()
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe.Customer.create(emial="typo@example.com")
+    assert err.value.code == "parameter_unknown"
+    assert err.value.param == "emial"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe.Subscription.create(customer=customer.id, items=[{"price": price.id, "qty": 2}])
+    assert err.value.param == "items[0][qty]"
+    assert "Received unknown parameter: items[0][qty]" in str(err.value)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe.checkout.Session.create(
+            mode="subscription",
+            line_items=[{"price": price.id, "quantity": 1}],
+            success_url="https://app.example/done",
+            subscription_data={"trial_days": 3},
+        )
+    assert err.value.param == "subscription_data[trial_days]"
+    # Parameters Stripe takes but the double ignores are accepted.
+    stripe.checkout.Session.create(
+        mode="subscription",
+        line_items=[{"price": price.id, "quantity": 1}],
+        success_url="https://app.example/done",
+        allow_promotion_codes=True,
+        billing_address_collection="auto",
+        locale="uk",
+    )
+
+
+def test_reset_forgets_everything(stripe_double):
+    stripe.Customer.create()
+    stripe_double.reset()
+    assert stripe.Customer.list().data == []
+    assert stripe_double.events() == []
+    assert stripe.Customer.create().id.startswith("cus_")
+
+
+def test_a_refused_update_changes_nothing(stripe_double):
+    price = seat_price(100)
+    customer = stripe.Customer.create(payment_method="pm_card_visa")
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id, "quantity": 2}], metadata={"a": "1"}
+    )
+    events = len(stripe_double.events())
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe.Subscription.modify(
+            sub.id,
+            metadata={"a": "2"},
+            cancel_at_period_end=True,
+            items=[
+                {"id": sub["items"].data[0].id, "quantity": 5},
+                {"price": "price_missing"},
+            ],
+            proration_behavior="always_invoice",
+        )
+    assert err.value.param == "items[1][price]"
+    same = stripe.Subscription.retrieve(sub.id)
+    assert same.metadata.to_dict() == {"a": "1"}
+    assert same.cancel_at_period_end is False
+    assert same["items"].data[0].quantity == 2
+    assert stripe.SubscriptionItem.retrieve(sub["items"].data[0].id).quantity == 2
+    assert len(stripe_double.events()) == events
+    # And the subscription still works afterwards.
+    changed = stripe.Subscription.modify(
+        sub.id, items=[{"id": sub["items"].data[0].id, "quantity": 3}], proration_behavior="none"
+    )
+    assert stripe.SubscriptionItem.retrieve(changed["items"].data[0].id).quantity == 3

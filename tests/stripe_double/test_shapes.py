@@ -174,7 +174,46 @@ def test_api_answers_have_stripes_shape(stripe_double, shapes):
     sub = stripe.Subscription.list(limit=1).data[0]
     preview = stripe.Invoice.create_preview(customer=sub.customer, subscription=sub.id)
     problems += shape_problems(shapes, "invoice", json.loads(str(preview)))
+
+    price = stripe.Price.list(type="recurring", limit=1).data[0]
+    customer = stripe.Customer.create(payment_method="pm_card_visa")
+    two = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id}, {"price": seat_price(5).id}]
+    )
+    deleted_item = stripe.SubscriptionItem.delete(
+        two["items"].data[1].id, proration_behavior="none"
+    )
+    problems += shape_problems(shapes, "deleted_subscription_item", json.loads(str(deleted_item)))
+    ii = stripe.InvoiceItem.create(customer=customer.id, amount=100, currency="eur")
+    problems += shape_problems(
+        shapes, "deleted_invoiceitem", json.loads(str(stripe.InvoiceItem.delete(ii.id)))
+    )
+    product = stripe.Product.create(name="Temporary")
+    problems += shape_problems(
+        shapes, "deleted_product", json.loads(str(stripe.Product.delete(product.id)))
+    )
+    clock = stripe.test_helpers.TestClock.create(frozen_time=APRIL_1)
+    problems += shape_problems(
+        shapes,
+        "deleted_test_helpers.test_clock",
+        json.loads(str(stripe.test_helpers.TestClock.delete(clock.id))),
+    )
     assert not problems, "\n".join(problems)
+
+
+def test_event_payloads_have_the_shape_of_their_objects(stripe_double, shapes):
+    exercise_everything(stripe_double)
+    problems: list[str] = []
+    kinds = set()
+    for event in stripe_double.events():
+        obj = event["data"]["object"]
+        kinds.add(obj["object"])
+        found = shape_problems(shapes, obj["object"], obj)
+        if event["type"] == "invoice.upcoming":
+            found.remove("id: missing")  # Stripe's upcoming invoice has no id
+        problems += [f"{event['type']}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+    assert {"customer", "subscription", "invoice", "checkout.session", "charge"} <= kinds
 
 
 def test_a_wrong_shape_is_reported():

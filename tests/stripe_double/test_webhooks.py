@@ -167,3 +167,15 @@ def test_webhook_handler_may_call_back_into_the_double(stripe_double_factory):
     stripe_double_factory(webhook_secret=SECRET, webhook_mode="sync", webhook_poster=poster)
     stripe.Customer.create(email="again@example.com")
     assert seen == ["again@example.com"]
+
+
+def test_a_declined_payment_still_sends_its_events(stripe_double):
+    price = seat_price(900)
+    customer = stripe.Customer.create(payment_method="pm_card_chargeCustomerFail")
+    sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
+    stripe_double.take_webhooks()
+    with pytest.raises(stripe.CardError):
+        stripe.Invoice.pay(sub.latest_invoice)
+    types = [e["type"] for e in stripe_double.pending_events()]
+    assert "invoice.payment_failed" in types
+    assert "charge.failed" in types
