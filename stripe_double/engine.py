@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -65,6 +66,12 @@ KIND_BY_PREFIX = {
     "evt": "event",
     "clock": "test clock",
 }
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON data (what every stored object is); several times faster than
+    ``copy.deepcopy``. Shared references are not kept: use ``copy.deepcopy`` for those."""
+    return json.loads(json.dumps(value))
 
 
 def as_int(value: Any, param: str) -> int:
@@ -159,6 +166,8 @@ class Engine:
         self.after_final_failure = after_final_failure
         self.objects: dict[str, Obj] = {}
         self.seq: dict[str, int] = {}
+        self.ids_by_kind: dict[str, list[str]] = {}
+        self.retrying: set[str] = set()  # invoices with a payment retry scheduled
         self._counter = 0
         self.events: list[Obj] = []
         self.outbox: list[Obj] = []
@@ -196,6 +205,7 @@ class Engine:
         self._counter += 1
         self.objects[obj["id"]] = obj
         self.seq[obj["id"]] = self._counter
+        self.ids_by_kind.setdefault(obj["object"], []).append(obj["id"])
         return obj
 
     def get(self, oid: Any, kind: str, param: str = "id") -> Obj:
@@ -205,9 +215,17 @@ class Engine:
             raise missing(label, str(oid), param)
         return obj
 
+    def each(self, kind: str) -> list[Obj]:
+        """Objects of one kind in creation order (cheaper than ``all``: no sorting)."""
+        found = (self.objects.get(i) for i in self.ids_by_kind.get(kind, []))
+        return [v for v in found if v is not None and v.get("object") == kind]
+
     def all(self, kind: str) -> list[Obj]:
         """Objects of one kind, newest first (Stripe's list order)."""
-        found = [v for v in self.objects.values() if v.get("object") == kind]
+        # The per-kind id index only grows; deleted (or preview-only) ids are skipped here.
+        ids = self.ids_by_kind.get(kind, [])
+        found = [self.objects[i] for i in ids if i in self.objects]
+        found = [v for v in found if v.get("object") == kind]
         found.sort(key=lambda v: (v.get("created", 0), self.seq[v["id"]]), reverse=True)
         return found
 
@@ -233,7 +251,7 @@ class Engine:
     def render(self, obj: Obj) -> Obj:
         """A detached copy of an object as the API returns it (without the double's own
         ``_``-prefixed bookkeeping keys)."""
-        return copy.deepcopy({k: v for k, v in obj.items() if not k.startswith("_")})
+        return clone({k: v for k, v in obj.items() if not k.startswith("_")})
 
     @contextmanager
     def atomic(self, *ids: str) -> Iterator[None]:
@@ -260,7 +278,7 @@ class Engine:
         evt["type"] = etype
         evt["data"] = {"object": self.render(obj)}
         if previous:
-            evt["data"]["previous_attributes"] = copy.deepcopy(previous)
+            evt["data"]["previous_attributes"] = clone(previous)
         evt["request"] = dict(self.request_context)
         self._store(evt)
         self.events.append(evt)
@@ -273,7 +291,7 @@ class Engine:
 
     @staticmethod
     def changed(before: Obj, after: Obj, keys: Iterable[str]) -> dict[str, Any]:
-        return {k: copy.deepcopy(before.get(k)) for k in keys if before.get(k) != after.get(k)}
+        return {k: clone(before.get(k)) for k in keys if before.get(k) != after.get(k)}
 
     def _emit_sub_updated(self, sub: Obj, before: Obj) -> None:
         keys = [
@@ -339,7 +357,7 @@ class Engine:
 
     def update_customer(self, cid: str, params: dict[str, Any]) -> Obj:
         cust = self.get(cid, "customer")
-        before = copy.deepcopy(cust)
+        before = clone(cust)
         self._apply_customer_params(cust, params)
         previous = self.changed(
             before,
@@ -358,7 +376,7 @@ class Engine:
 
     def delete_customer(self, cid: str) -> Obj:
         cust = self.get(cid, "customer")
-        for sub in self.all("subscription"):
+        for sub in self.each("subscription"):
             if sub["customer"] == cid and sub["status"] not in ("canceled", "incomplete_expired"):
                 self.cancel_subscription(sub["id"], {})
         del self.objects[cid]
@@ -492,7 +510,7 @@ class Engine:
 
     def update_product(self, pid: str, params: dict[str, Any]) -> Obj:
         prod = self.get(pid, "product")
-        before = copy.deepcopy(prod)
+        before = clone(prod)
         self._apply_product_params(prod, params)
         prod["updated"] = self.global_now()
         self.emit(
@@ -523,7 +541,7 @@ class Engine:
             raise invalid("unit_amount", "This value must be greater than or equal to 0.")
         lookup_key = params.get("lookup_key") or None
         if lookup_key:
-            holders = [p for p in self.all("price") if p["lookup_key"] == lookup_key]
+            holders = [p for p in self.each("price") if p["lookup_key"] == lookup_key]
             if holders and not as_bool(params.get("transfer_lookup_key", False)):
                 raise StripeError(
                     f"A price (`{holders[0]['id']}`) already uses that lookup key.",
@@ -561,7 +579,7 @@ class Engine:
 
     def update_price(self, pid: str, params: dict[str, Any]) -> Obj:
         price = self.get(pid, "price")
-        before = copy.deepcopy(price)
+        before = clone(price)
         if "active" in params:
             price["active"] = as_bool(params["active"])
         if "nickname" in params:
@@ -571,7 +589,7 @@ class Engine:
         if "lookup_key" in params:
             key = params["lookup_key"] or None
             if key:
-                for other in self.all("price"):
+                for other in self.each("price"):
                     if other["lookup_key"] == key and other["id"] != pid:
                         if not as_bool(params.get("transfer_lookup_key", False)):
                             raise StripeError(
@@ -718,7 +736,7 @@ class Engine:
     def pending_items(self, customer_id: str, subscription_id: str | None) -> list[Obj]:
         items = [
             ii
-            for ii in self.all("invoiceitem")
+            for ii in self.each("invoiceitem")
             if ii["customer"] == customer_id
             and ii["invoice"] is None
             and (subscription_id is None or self.item_subscription(ii) in (None, subscription_id))
@@ -761,7 +779,7 @@ class Engine:
             customer_email=cust["email"],
             customer_name=cust["name"],
             customer_phone=cust["phone"],
-            customer_address=copy.deepcopy(cust["address"]),
+            customer_address=clone(cust["address"]),
             billing_reason=billing_reason,
             test_clock=cust["test_clock"],
             currency=subscription["currency"] if subscription else (cust["currency"] or "usd"),
@@ -818,9 +836,9 @@ class Engine:
             quantity=ii["quantity"],
             quantity_decimal=str(ii["quantity"]),
             subscription=sub_id,
-            period=copy.deepcopy(ii["period"]),
+            period=clone(ii["period"]),
             metadata=dict(ii["metadata"]),
-            pricing=copy.deepcopy(ii["pricing"]),
+            pricing=clone(ii["pricing"]),
             parent={
                 "invoice_item_details": {
                     "invoice_item": ii["id"],
@@ -937,6 +955,7 @@ class Engine:
         delays = self.retry_schedule_days
         if inv["attempt_count"] <= len(delays):
             inv["next_payment_attempt"] = now + delays[inv["attempt_count"] - 1] * DAY
+            self.retrying.add(inv["id"])
         else:
             inv["next_payment_attempt"] = None
         self.emit("invoice.payment_failed", inv)
@@ -994,11 +1013,11 @@ class Engine:
             return
         still_open = [
             i
-            for i in self.all("invoice")
+            for i in self.each("invoice")
             if i["subscription"] == sub["id"] and i["status"] == "open"
         ]
         if inv["status"] in ("paid", "void", "uncollectible") and not still_open:
-            before = copy.deepcopy(sub)
+            before = clone(sub)
             sub["status"] = (
                 "active"
                 if not sub["trial_end"]
@@ -1009,7 +1028,7 @@ class Engine:
 
     def retry_open_invoices(self, customer_id: str) -> None:
         """A new card: retry the customer's unpaid automatic invoices (as the portal does)."""
-        for inv in sorted(self.all("invoice"), key=lambda i: self.seq[i["id"]]):
+        for inv in sorted(self.each("invoice"), key=lambda i: self.seq[i["id"]]):
             retry = inv["customer"] == customer_id and inv["status"] == "open"
             if retry and inv["auto_advance"] and self.attempt_payment(inv):
                 self.after_invoice_settled(inv)
@@ -1132,7 +1151,7 @@ class Engine:
         else:
             pi["status"] = "requires_payment_method"
             pi["last_payment_error"] = o.payment_error(
-                "Your card was declined.", copy.deepcopy(pm), ch["id"]
+                "Your card was declined.", clone(pm), ch["id"]
             )
             self.emit("charge.failed", ch)
             self.emit("payment_intent.payment_failed", pi)
@@ -1250,10 +1269,10 @@ class Engine:
             metadata=metadata_update({}, params.get("metadata", {})),
         )
         self._store(ref)
-        before = copy.deepcopy(ch)
+        before = clone(ch)
         ch["amount_refunded"] += amount
         ch["refunded"] = ch["amount_refunded"] >= ch["amount_captured"]
-        ch["refunds"]["data"].insert(0, copy.deepcopy(ref))
+        ch["refunds"]["data"].insert(0, clone(ref))
         self.emit("refund.created", ref)
         self.emit("charge.refunded", ch, self.changed(before, ch, ["amount_refunded", "refunded"]))
         return ref
@@ -1287,7 +1306,7 @@ class Engine:
         item = o.subscription_item(o.new_id("si", 14), start)
         item.update(
             subscription=sub["id"],
-            price=copy.deepcopy(price),
+            price=clone(price),
             plan=o.plan_from_price(price),
             quantity=quantity,
             metadata=metadata_update({}, metadata or {}),
@@ -1431,7 +1450,7 @@ class Engine:
                 paid = self.attempt_payment(inv)
         elif sub["collection_method"] == "send_invoice" and not paid:
             paid = False
-        before = copy.deepcopy(sub)
+        before = clone(sub)
         if sub["status"] != "trialing":
             if paid or sub["collection_method"] == "send_invoice":
                 sub["status"] = "active"
@@ -1466,7 +1485,7 @@ class Engine:
                 old_price, old_qty = item["price"], int(item["quantity"])
                 new_price = old_price
                 if spec.get("price") or spec.get("price_data"):
-                    new_price = copy.deepcopy(self._price_for_item(spec, param))
+                    new_price = clone(self._price_for_item(spec, param))
                 new_qty = as_int(spec.get("quantity", old_qty), f"{param}[quantity]")
                 if new_qty < 0:
                     raise invalid(f"{param}[quantity]", "Quantity must be positive.")
@@ -1482,7 +1501,7 @@ class Engine:
                 qty = as_int(spec.get("quantity", 1), f"{param}[quantity]")
                 item = self._make_item(sub, price, qty, spec.get("metadata"), start, end)
                 sub["items"]["data"].append(item)
-                changes.append((None, copy.deepcopy(price), 0, qty))
+                changes.append((None, clone(price), 0, qty))
         if not sub["items"]["data"]:
             raise StripeError("A subscription must have at least one active item.", param="items")
         return changes
@@ -1528,7 +1547,7 @@ class Engine:
                 "A canceled subscription can only update its cancellation_details and metadata."
             )
         now = self.now_for_customer(sub["customer"])
-        before = copy.deepcopy(sub)
+        before = clone(sub)
         behaviour = params.get("proration_behavior", "create_prorations")
         if behaviour not in ("create_prorations", "always_invoice", "none"):
             raise invalid("proration_behavior", f"Invalid proration_behavior: {behaviour}")
@@ -1585,7 +1604,7 @@ class Engine:
             # Stripe refuses the whole update when the immediate charge would fail.
             pm = self.default_pm(sub["customer"], sub)
             if behaviour == "always_invoice" and not self.can_charge(sub["customer"], pm):
-                trial = copy.deepcopy(sub)
+                trial = clone(sub)
                 probe = self._proration_items(trial, self._dry_changes(trial, specs), prorate_at)
                 if sum(a for a, *_ in probe) > 0:
                     raise card_declined()
@@ -1711,11 +1730,15 @@ class Engine:
         snapshot_objects = self.objects
         snapshot_events = self.events
         snapshot_outbox = self.outbox
-        snapshot_seq = self.seq
-        snapshot_counter = self._counter
-        # Work on a deep copy of the state and throw it away.
-        self.objects = copy.deepcopy(self.objects)
-        self.seq = dict(self.seq)
+        # Work on a copy of the state and throw it away: a new dict of the same objects, with
+        # deep copies of those a preview may change (the customer, its subscriptions and
+        # their items, its invoice items), copied together so shared references stay shared.
+        subs = [x for x in self.each("subscription") if x["customer"] == cust_id]
+        changeable = [cust_id, *(x["id"] for x in subs)]
+        changeable += [i["id"] for x in subs for i in x["items"]["data"]]
+        changeable += [i["id"] for i in self.each("invoiceitem") if i["customer"] == cust_id]
+        copies = copy.deepcopy({i: self.objects[i] for i in changeable if i in self.objects})
+        self.objects = {**self.objects, **copies}
         self.events, self.outbox = [], []
         failing_pms = set(self.failing_pms)
         try:
@@ -1766,8 +1789,6 @@ class Engine:
             self.objects = snapshot_objects
             self.events = snapshot_events
             self.outbox = snapshot_outbox
-            self.seq = snapshot_seq
-            self._counter = snapshot_counter
             self.failing_pms = failing_pms
         result["id"] = f"upcoming_{result['id']}"
         result["lines"]["url"] = f"/v1/invoices/{result['id']}/lines"
@@ -1833,7 +1854,7 @@ class Engine:
         sub["canceled_at"] = sub["canceled_at"] or at
         sub["cancel_at_period_end"] = False
         sub["cancellation_details"]["reason"] = reason
-        for inv in self.all("invoice"):
+        for inv in self.each("invoice"):
             if inv["subscription"] == sub["id"] and inv["status"] == "open":
                 inv["next_payment_attempt"] = None
                 inv["auto_advance"] = False
@@ -1843,7 +1864,7 @@ class Engine:
         sub = self.get(sid, "subscription")
         if sub["status"] != "paused":
             raise StripeError("Only paused subscriptions can be resumed.")
-        before = copy.deepcopy(sub)
+        before = clone(sub)
         now = self.now_for_customer(sub["customer"])
         interval, count = self._interval_of(sub)
         end = add_interval(now, interval, count)
@@ -1866,7 +1887,7 @@ class Engine:
     def _due_times(self, clock_id: str | None, until: int) -> list[tuple[int, str, str]]:
         """The next things that happen to subscriptions/invoices on one clock up to ``until``."""
         due: list[tuple[int, str, str]] = []
-        for sub in self.all("subscription"):
+        for sub in self.each("subscription"):
             if sub["test_clock"] != clock_id:
                 continue
             status = sub["status"]
@@ -1899,8 +1920,12 @@ class Engine:
                 and start < upcoming <= until
             ):
                 due.append((upcoming, "upcoming", sub["id"]))
-        for inv in self.all("invoice"):
-            if inv["test_clock"] != clock_id or inv["status"] != "open":
+        for inv_id in sorted(self.retrying, key=self.seq.__getitem__):
+            inv = self.objects.get(inv_id)
+            if inv is None or inv["status"] != "open" or not inv["next_payment_attempt"]:
+                self.retrying.discard(inv_id)
+                continue
+            if inv["test_clock"] != clock_id:
                 continue
             nxt = inv["next_payment_attempt"]
             if nxt and nxt <= until and inv["auto_advance"]:
@@ -1934,11 +1959,11 @@ class Engine:
                 self._final_failure(self.objects[obj["subscription"]], obj, when)
             return
         sub = obj
-        before = copy.deepcopy(sub)
+        before = clone(sub)
         if what == "expire":
             sub["status"] = "incomplete_expired"
             sub["ended_at"] = when
-            for inv in self.all("invoice"):
+            for inv in self.each("invoice"):
                 if inv["subscription"] == sub["id"] and inv["status"] == "open":
                     inv["status"] = "void"
                     inv["next_payment_attempt"] = None
@@ -2000,7 +2025,7 @@ class Engine:
         """Every retry failed: Stripe's 'subscription status after all retries fail' setting."""
         if sub["status"] in ("canceled", "incomplete_expired"):
             return
-        before = copy.deepcopy(sub)
+        before = clone(sub)
         if self.after_final_failure == "cancel":
             self._end_subscription(sub, when, reason="payment_failed")
         elif self.after_final_failure == "unpaid":
@@ -2034,7 +2059,7 @@ class Engine:
 
     def delete_clock(self, clock_id: str) -> Obj:
         self.get(clock_id, "test_helpers.test_clock")
-        for cust in [c for c in self.all("customer") if c["test_clock"] == clock_id]:
+        for cust in [c for c in self.each("customer") if c["test_clock"] == clock_id]:
             self.delete_customer(cust["id"])
         del self.objects[clock_id]
         return o.deleted("test_helpers.test_clock", clock_id)
@@ -2135,7 +2160,7 @@ class Engine:
                     "amount_total": amount,
                     "currency": price["currency"],
                     "description": product.get("name"),
-                    "price": copy.deepcopy(price),
+                    "price": clone(price),
                     "quantity": line["quantity"],
                     "metadata": {},
                     "adjustable_quantity": None,
@@ -2284,9 +2309,9 @@ class Engine:
         pm = self.attach_payment_method(card, cust_id)
         if card in TEST_CARDS and TEST_CARDS[card][2] == "ok":
             self.failing_customers.discard(cust_id)
-        for sub in self.all("subscription"):
+        for sub in self.each("subscription"):
             if sub["customer"] == cust_id and sub["default_payment_method"]:
-                before = copy.deepcopy(sub)
+                before = clone(sub)
                 sub["default_payment_method"] = pm["id"]
                 self._emit_sub_updated(sub, before)
         self.update_customer(cust_id, {"invoice_settings": {"default_payment_method": pm["id"]}})

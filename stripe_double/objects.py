@@ -15,7 +15,9 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 def new_id(prefix: str, length: int = 24) -> str:
-    return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(length))}"
+    """``prefix_`` and ``length`` random letters and digits (one call for the randomness)."""
+    raw = secrets.token_bytes(length)
+    return f"{prefix}_{''.join(_ALPHABET[b % len(_ALPHABET)] for b in raw)}"
 
 
 def _address() -> dict[str, Any]:
