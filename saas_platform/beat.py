@@ -8,10 +8,14 @@ from tenants.models import Workspace
 
 
 class WorkspaceBeatScheduler(TenantAwarePersistentScheduler):
-    """Sends entries without `tenant_schemas` to every customer workspace (never the template)."""
+    """Sends entries without `tenant_schemas` to every customer workspace (never the template).
+
+    An entry with `"tenant_schemas": ["public"]` runs once, in the public schema (billing's
+    clock and reconciliation); tenant-schemas-celery leaves public out of "every workspace".
+    """
 
     @classmethod
     def get_queryset(cls) -> QuerySet[Workspace]:
-        return Workspace.objects.filter(kind=Workspace.Kind.CUSTOMER).exclude(
-            schema_name=settings.TENANT_BASE_SCHEMA
-        )
+        return Workspace.objects.filter(
+            kind__in=[Workspace.Kind.CUSTOMER, Workspace.Kind.PUBLIC]
+        ).exclude(schema_name=settings.TENANT_BASE_SCHEMA)

@@ -9,6 +9,7 @@ them when the developer has not.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "saas_platform.middleware.MemberPreferencesMiddleware",
+    # After the member and language are known: refuses writes in a read-only workspace.
+    "tenants.middleware.ReadOnlyWorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "saas_platform.toasts.HtmxToastsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -138,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "saas_platform.context_processors.platform",
+                "billing.context_processors.billing_banner",
             ],
         },
     },
@@ -344,7 +348,34 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.members.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
+    # Public schema: trial reminders and ends, grace ends (each idempotent).
+    "billing-clock": {
+        "task": "billing.run_billing_clock",
+        "schedule": 60 * 10,
+        "tenant_schemas": ["public"],
+    },
+    "billing-reconcile": {
+        "task": "billing.reconcile_subscriptions",
+        "schedule": crontab(hour=3, minute=30),
+        "tenant_schemas": ["public"],
+    },
 }
+
+# ---------------------------------------------------------------- billing
+
+# What tenants asks about seats and the trial (billing answers; tenants never imports it).
+WORKSPACE_POLICY = "billing.policy.BillingWorkspacePolicy"
+# Where the read-only notice sends admins (a workspace URL name).
+READ_ONLY_SUBSCRIBE_URL_NAME = "billing"
+# Stripe: with no secret key, `make run` starts the project's Stripe test double and
+# points STRIPE_API_BASE at it (scripts/run.py). See README, "Billing and Stripe".
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Signatures older than this many seconds are refused (Stripe's own default).
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# Days a past-due workspace keeps full use before it becomes read-only.
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 
 # ---------------------------------------------------------------- observability
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from billing import views as billing_views
 from onboarding import views as onboarding_views
 from saas_platform import views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("signup/check-subdomain/", onboarding_views.check_subdomain, name="check_subdomain"),
     path("login/", onboarding_views.public_login, name="public_login"),
     path("find-workspace/", onboarding_views.find_workspace, name="find_workspace"),
+    path("pricing/", billing_views.pricing, name="pricing"),
+    path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

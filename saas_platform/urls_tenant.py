@@ -6,12 +6,13 @@ tests/test_isolation_coverage.py, which fails for a route that has none.
 
 from django.urls import include, path
 
+from billing import views as billing_views
 from crm.views import custom_fields as field_views
 from onboarding import views as onboarding_views
 from saas_platform import views
-from tenants.backups import views as backup_views
 from saas_platform.api import api
 from tenants.api_keys import views as api_key_views
+from tenants.backups import views as backup_views
 from tenants.members import views as member_views
 
 urlpatterns = [
@@ -48,6 +49,18 @@ urlpatterns = [
     ),
     path("settings/api-keys/", api_key_views.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_key_views.revoke, name="api_key_revoke"),
+    path("settings/billing/", billing_views.billing, name="billing"),
+    path("settings/billing/subscribe/", billing_views.subscribe, name="billing_subscribe"),
+    path("settings/billing/progress/", billing_views.progress, name="billing_progress"),
+    path(
+        "settings/billing/progress/status/",
+        billing_views.progress_status,
+        name="billing_progress_status",
+    ),
+    path("settings/billing/seats/", billing_views.seats, name="billing_seats"),
+    path("settings/billing/plan/", billing_views.change_plan, name="billing_plan"),
+    path("settings/billing/cancel/", billing_views.cancel, name="billing_cancel"),
+    path("settings/billing/portal/", billing_views.portal, name="billing_portal"),
     path("settings/language/", member_views.set_language, name="set_language"),
     # Custom fields and required fields (crm/views/custom_fields.py).
     path("settings/fields/", field_views.fields_index, name="crm_fields_index"),

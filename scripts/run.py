@@ -4,7 +4,9 @@
 1. embedded PostgreSQL and Redis (scripts/services.py) unless DATABASE_URL / REDIS_URL are set;
 2. `manage.py release` (migrations of public, the template and every workspace; idempotent);
 3. `manage.py create_demo_workspace` (idempotent), whose URL and login are shown;
-4. honcho runs the Procfile's web, worker and beat until Ctrl-C.
+4. honcho runs the Procfile's web, worker and beat until Ctrl-C, and, when no
+   STRIPE_SECRET_KEY is set, the project's Stripe test double (`stripe` in the Procfile):
+   billing's STRIPE_API_BASE points at it, so Checkout can be clicked through locally.
 
 Ctrl-C stops gunicorn, the Celery worker and beat, then Redis and PostgreSQL; the data stays
 in .local/ for the next run (`make clean-local` wipes it).
@@ -115,6 +117,12 @@ def main() -> int:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    processes = list(PROCESSES)
+    if not os.environ.get("STRIPE_SECRET_KEY"):
+        double_port = os.environ.setdefault("STRIPE_DOUBLE_PORT", "12111")
+        os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{double_port}"
+        os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_kartoteka_local_double")
+        processes.append("stripe")
     if os.environ["DEBUG"].lower() in {"1", "true", "yes", "on"}:
         # Workers restart when code changes (gunicorn reads GUNICORN_CMD_ARGS itself).
         os.environ.setdefault("GUNICORN_CMD_ARGS", "--reload")
@@ -143,9 +151,14 @@ def main() -> int:
             if not any("http" in line for line in lines):
                 lines.insert(0, f"Public site:  http://{domain}:{port}/")
             lines.append("E-mails are printed in the log below (console backend).")
+            if "stripe" in processes:
+                lines.append(
+                    f"Stripe: the local test double on {os.environ['STRIPE_API_BASE']} "
+                    "(no STRIPE_SECRET_KEY set: its Checkout page pays with a test card)"
+                )
             banner(["Starting Kartoteka (web, worker, beat)...", *lines])
             honcho = [sys.executable, "-m", "honcho", "start", "-f", str(ROOT / "Procfile"),
-                      "-d", str(ROOT), "-p", str(port), *PROCESSES]  # fmt: skip
+                      "-d", str(ROOT), "-p", str(port), *processes]  # fmt: skip
             return services.run_child(
                 honcho, env, cwd=ROOT, on_tick=WebProbe(port, lines), child_ignores_hup=True
             )

@@ -18,6 +18,7 @@ from tenants.db import current_schema_name
 from tenants.members import actions as member_actions
 from tenants.members.models import AuditEntry, User
 from tenants.models import Domain, Workspace, WorkspaceStatus
+from tenants.policy import workspace_policy
 from tenants.regional import canonical_zone
 from tenants.selectors import workspace_host
 from tenants.validators import normalize_subdomain, validate_subdomain
@@ -141,6 +142,8 @@ def create_workspace(
             # The language they signed up in is their choice; empty follows the workspace.
             language=owner_language,
         )
+    # Billing (through the policy, so tenants does not import it) starts the trial here.
+    workspace_policy().workspace_created(workspace)
     return NewWorkspace(workspace=workspace, owner=owner, seconds=time.perf_counter() - started)
 
 
@@ -213,7 +216,7 @@ def update_workspace_settings(
 
 @transaction.atomic
 def set_workspace_status(*, acting_operator: User, workspace: Workspace, status: str) -> None:
-    """Suspend or restore a workspace (operators; billing will set read-only).
+    """Suspend or restore a workspace (operators; billing sets read-only itself).
 
     Public schema. A suspended workspace answers every request with a notice and
     keeps all its data.

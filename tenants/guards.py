@@ -5,6 +5,9 @@ CRM actions call `ensure_workspace_writable()` first, so no write path can forge
 rule; the request middleware and the `workspace_task` base use the same check.
 """
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
@@ -52,3 +55,25 @@ def ensure_workspace_writable(workspace: Workspace | None = None) -> None:
     workspace = workspace if workspace is not None else current_workspace()
     if not workspace_is_writable(workspace):
         raise WorkspaceReadOnlyError(workspace)
+
+
+def workspace_is_writable_now(workspace: Workspace) -> bool:
+    """Like `workspace_is_writable`, but reads the status from the database (one query).
+
+    For background work, whose tenant row may have been loaded (or cached) long ago.
+    """
+    status = Workspace.objects.filter(pk=workspace.pk).values_list("status", flat=True).first()
+    return status not in _NOT_WRITABLE
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def allowed_when_read_only(view: F) -> F:
+    """Mark a view whose POSTs must keep working in a read-only workspace.
+
+    For the pages that get a workspace out of read-only (billing) and the ones that only
+    read with a POST (export). tenants.middleware.ReadOnlyWorkspaceMiddleware honours it.
+    """
+    view.allowed_when_read_only = True  # type: ignore[attr-defined]
+    return view

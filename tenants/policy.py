@@ -9,6 +9,7 @@ from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from tenants.models import Workspace
 
@@ -26,6 +27,16 @@ class WorkspacePolicy:
 
     def workspace_created(self, workspace: Workspace) -> None:
         """Called inside the transaction that created the workspace (public schema)."""
+
+    def seats_exhausted_message(self, workspace: Workspace, seats_paid: int) -> str:
+        """What an admin reads when an invitation or reactivation needs one more seat."""
+        return str(
+            _("All %(seats)d paid seats are in use. Add seats first.") % {"seats": seats_paid}
+        )
+
+    def workspace_info(self, workspace: Workspace) -> dict[str, object]:
+        """Extra facts about a workspace for scripts (e.g. `create_workspace --json`)."""
+        return {}
 
 
 @cache

@@ -3,6 +3,7 @@
 tenant-schemas-celery puts the current schema in each message's headers and switches
 the worker's connection to it before the task runs. `workspace_task` adds what the
 project needs on top: it refuses to run (or even to be sent) outside a workspace,
+refuses a task that writes (the default: `writes=True`) in a read-only workspace,
 tags logs and Sentry with the schema, and sets the retry policy in one place.
 """
 
@@ -17,6 +18,8 @@ from django.db import InterfaceError, OperationalError
 from tenant_schemas_celery.task import TenantTask
 
 from tenants.db import current_schema_name
+from tenants.guards import WorkspaceReadOnlyError
+from tenants.models import Workspace, WorkspaceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,10 @@ class WorkspaceTask(TenantTask):
     retry_jitter = True
     max_retries = 5
     acks_late = True
+    # Whether the task changes the workspace's data: such a task is refused (not retried)
+    # while the workspace is read-only. Tasks that only read, or that keep the platform's
+    # own state (billing, housekeeping), say `writes=False`.
+    writes = True
 
     def apply_async(
         self,
@@ -72,17 +79,32 @@ class WorkspaceTask(TenantTask):
             raise WorkspaceRequiredError(
                 f"{self.name} ran in schema {schema_name!r}; workspace tasks need a workspace."
             )
+        if self.writes:
+            self._refuse_if_read_only(schema_name)
         with sentry_sdk.new_scope() as scope:
             scope.set_tag("workspace", schema_name)
             logger.info("task %s started", self.name)
             return super().__call__(*args, **kwargs)
 
+    def _refuse_if_read_only(self, schema_name: str) -> None:
+        # Read now, not from the (possibly cached) tenant row the worker entered with.
+        status = (
+            Workspace.objects.filter(schema_name=schema_name)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status in (WorkspaceStatus.READ_ONLY, WorkspaceStatus.SUSPENDED):
+            logger.warning("task %s refused: the workspace is read-only", self.name)
+            raise WorkspaceReadOnlyError()
+
 
 def workspace_task(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Declare a Celery task that runs inside the workspace it was sent from.
 
-    Use as `@workspace_task` or `@workspace_task(name=..., max_retries=...)`. Send it
-    from inside a workspace (a request on a workspace host, or `schema_context`).
+    Use as `@workspace_task` or `@workspace_task(name=..., max_retries=..., writes=False)`.
+    Send it from inside a workspace (a request on a workspace host, or `schema_context`).
+    `writes` (default True): the task changes the workspace's data, so it is refused while
+    the workspace is read-only; say `writes=False` for tasks that only read.
     """
     decorator = shared_task(base=WorkspaceTask, **options)
     return decorator(func) if func is not None else decorator

@@ -144,6 +144,19 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "backup_download": IsolationCheck(
         "get", Outcome.LOGIN_PAGE, lambda s: {"token": "a-signed-link-of-workspace-a"}
     ),
+    # Billing (admins of the workspace only).
+    "billing": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_subscribe": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"plan": "1", "period": "month", "seats": "3"}
+    ),
+    "billing_progress": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_progress_status": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "billing_seats": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"seats": "9"}),
+    "billing_plan": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"plan": "1", "period": "year"}
+    ),
+    "billing_cancel": IsolationCheck("post", Outcome.LOGIN_PAGE),
+    "billing_portal": IsolationCheck("post", Outcome.LOGIN_PAGE),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "api_keys": IsolationCheck(

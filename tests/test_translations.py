@@ -44,16 +44,19 @@ def test_compiled_catalog_matches_the_source(language):
     with (folder / "django.mo").open("rb") as compiled_file:
         compiled = gettext.GNUTranslations(compiled_file)
 
+    def compiled_text(entry: polib.POEntry) -> str:
+        if entry.msgid_plural:  # the first form (a plural entry has no plain msgstr)
+            if entry.msgctxt:
+                return compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
+            return compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+        if entry.msgctxt:
+            return compiled.pgettext(entry.msgctxt, entry.msgid)
+        return compiled.gettext(entry.msgid)
+
     stale = [
         entry.msgid
         for entry in source.translated_entries()
-        if not entry.msgid_plural
-        and (
-            compiled.pgettext(entry.msgctxt, entry.msgid)
-            if entry.msgctxt
-            else compiled.gettext(entry.msgid)
-        )
-        != entry.msgstr
+        if compiled_text(entry) != (entry.msgstr_plural[0] if entry.msgid_plural else entry.msgstr)
     ]
 
     assert stale == [], f"run `make messages`: {language} .mo is older than .po for {stale}"

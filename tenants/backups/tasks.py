@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 BACKUP_RETRIES = 2
 
 
-@workspace_task(bind=True, max_retries=BACKUP_RETRIES)
+@workspace_task(bind=True, max_retries=BACKUP_RETRIES, writes=False)
 def make_backup_task(self, backup_id: str) -> None:
     """Make one backup of the workspace the task was sent from (safe to run twice)."""
     try:

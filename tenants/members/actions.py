@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenants.db import current_schema_name
+from tenants.guards import ensure_workspace_writable
 from tenants.members.models import AuditEntry, Invitation, Role, User
 from tenants.models import MemberDirectoryEntry, Workspace
 from tenants.policy import workspace_policy
@@ -36,6 +37,7 @@ class MemberErrorCode(StrEnum):
     EMAIL_TAKEN = "email_taken"
     INVITATION_INVALID = "invitation_invalid"
     LAST_OWNER = "last_owner"
+    NO_SEAT = "no_seat"
     NOT_ALLOWED = "not_allowed"
     SELF_DEACTIVATION = "self_deactivation"
     TOO_MANY_INVITATIONS = "too_many_invitations"
@@ -111,6 +113,21 @@ def sync_member_directory(*, member: User) -> None:
 
 def _email_in_use(email: str) -> User | None:
     return User.objects.filter(email__iexact=email).first()
+
+
+def _ensure_seat_for_one_more() -> None:
+    """Refuse one more active member beyond the seats the workspace pays for.
+
+    A seat is an active member; the policy (billing) says how many are paid, and what
+    the admin should read (how to add a seat, what it costs now).
+    """
+    workspace = current_workspace()
+    seats_paid = workspace_policy().seats_paid(workspace)
+    if seats_paid is not None and User.objects.filter(is_active=True).count() >= seats_paid:
+        raise ValidationError(
+            workspace_policy().seats_exhausted_message(workspace, seats_paid),
+            code=MemberErrorCode.NO_SEAT,
+        )
 
 
 def _active_owner_count() -> int:
@@ -273,6 +290,7 @@ def invite_member(*, acting_user: User, email: str, role: str) -> Invitation:
     link, the old one stops working). Only owners may invite owners.
     """
     require_workspace_admin(acting_user)
+    ensure_workspace_writable()
     email = _normalized_email(email)
     _validate_email(email)
     if role not in Role.values:
@@ -293,6 +311,7 @@ def invite_member(*, acting_user: User, email: str, role: str) -> Invitation:
             },
             code=MemberErrorCode.DEACTIVATED_MEMBER,
         )
+    _ensure_seat_for_one_more()
     _check_invitation_allowance()
     Invitation.objects.filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -371,6 +390,8 @@ def accept_invitation(*, token: str, full_name: str, password: str, language: st
             % {"email": invitation.email},
             code=MemberErrorCode.EMAIL_TAKEN,
         )
+    ensure_workspace_writable()
+    _ensure_seat_for_one_more()
     member = _create_member(
         email=invitation.email,
         password=password,
@@ -490,6 +511,8 @@ def reactivate_member(*, acting_user: User, member: User) -> User:
     if member.is_active:
         return member
     _guard_owner_change(acting_user, member)
+    ensure_workspace_writable()
+    _ensure_seat_for_one_more()
     member.is_active = True
     member.deactivated_at = None
     member.save(update_fields=["is_active", "deactivated_at"])

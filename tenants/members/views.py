@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.actions import update_workspace_settings
+from tenants.guards import allowed_when_read_only
 from tenants.members import actions
 from tenants.members import language as language_rule
 from tenants.members.forms import (
@@ -127,6 +128,8 @@ def change_role(request: HttpRequest, member_id: int) -> HttpResponse:
     return _member_action(request, member_id, run)
 
 
+# Allowed in a read-only workspace: fewer members means fewer seats to subscribe for.
+@allowed_when_read_only
 @require_POST
 @workspace_admin_required
 def deactivate(request: HttpRequest, member_id: int) -> HttpResponse:

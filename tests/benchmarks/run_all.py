@@ -312,6 +312,32 @@ def _signup_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _billing_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    billing = results.get("billing")
+    if not isinstance(billing, dict):
+        return []
+    events = billing["events"]
+    p50, p95 = billing["request_p50"] * 1000, billing["request_p95"] * 1000
+    return [
+        (
+            f"Stripe webhook request, {events} signed events",
+            f"p50 {p50:.0f} ms, p95 {p95:.0f} ms",
+            f"p95<50ms: {_verdict(billing['request_p95'], 0.050)}",
+        ),
+        (
+            f"worker processing all {billing['processed']} events (2 processes)",
+            f"{billing['worker_seconds']:.1f} s",
+            "incl. worker start-up",
+        ),
+        (
+            "read-only guard per request (middleware / ensure_workspace_writable)",
+            f"{billing['middleware_us']:.1f} / {billing['guard_us']:.1f} µs",
+            f"<1ms: {_verdict(billing['guard_us'] / 1e6, 0.001)}; "
+            f"{billing['guard_queries']} queries",
+        ),
+    ]
+
+
 def _scaling_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     pairs = [
         value
@@ -407,7 +433,9 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
 
 
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
-    rows = _signup_rows(results) + _scaling_rows(results) + _crm_rows(results)
+    rows = (
+        _signup_rows(results) + _billing_rows(results) + _scaling_rows(results) + _crm_rows(results)
+    )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
         rate = populated["created"] / populated["elapsed"]
@@ -515,6 +543,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only the client-base benchmark (skips signups, populating, migrations)",
     )
+    parser.add_argument(
+        "--billing-events",
+        type=int,
+        default=1000,
+        help="signed Stripe webhook events posted by bench_billing (1000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--only-billing",
+        action="store_true",
+        help="run only the billing benchmark (webhooks, worker, read-only guard)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -590,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.crm_contacts > 0:
+        if arguments.crm_contacts > 0 and not arguments.only_billing:
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
                 "crm",
@@ -599,18 +638,23 @@ def main(argv: list[str] | None = None) -> int:
                 *("--companies", str(arguments.crm_companies)),
                 *("--runs", str(arguments.crm_runs)),
             )
-        if not arguments.crm_only:
+        if arguments.billing_events > 0 and not arguments.crm_only:
+            runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
+        only_one_benchmark = arguments.crm_only or arguments.only_billing
+        stages: list[int] = []
+        if not only_one_benchmark:
             signups("signups-empty", "near-empty database")
             full_migration("full-migration-empty", "near-empty", arguments.full_migration_samples)
             stages = checkpoints(arguments.workspaces, arguments.checkpoints)
-            for target in stages:
-                populate(runner, target, arguments.processes, arguments.populate_with)
-                if target != stages[-1]:
-                    full_migration(
-                        f"full-migration-{target}",
-                        f"checkpoint {target}",
-                        min(2, arguments.full_migration_samples),
-                    )
+        for target in stages:
+            populate(runner, target, arguments.processes, arguments.populate_with)
+            if target != stages[-1]:
+                full_migration(
+                    f"full-migration-{target}",
+                    f"checkpoint {target}",
+                    min(2, arguments.full_migration_samples),
+                )
+        if not only_one_benchmark:
             runner.module("migrate", "bench_migrate", "--sample", str(arguments.migrate_sample))
             workspaces = _customer_workspaces(environment)
             signups("signups-scale", f"with {workspaces} workspaces")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.actions import create_workspace
+from tenants.policy import workspace_policy
 from tenants.selectors import workspace_url
 
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
             "url": workspace_url(workspace),
             "owner_email": created.owner.email,
             "seconds": round(created.seconds, 3),
+            # What the policy adds (billing: trial_ends_at).
+            **workspace_policy().workspace_info(workspace),
         }
         if options["as_json"]:
             self.stdout.write(json.dumps(result))
