@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from typing import cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +26,14 @@ from tenants.members.permissions import workspace_admin_required
 from tenants.models import Workspace
 
 logger = logging.getLogger(__name__)
+
+
+def _stripe_hosted_origins() -> list[str]:
+    """Where Checkout and the Customer Portal are served (the test double: its own host)."""
+    base = urlsplit(settings.STRIPE_API_BASE)
+    if base.hostname == "api.stripe.com":
+        return ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    return [f"{base.scheme}://{base.netloc}"]
 
 
 def _workspace(request: HttpRequest) -> Workspace:
@@ -55,7 +64,7 @@ def billing(request: HttpRequest) -> HttpResponse:
     subscribe_form = SubscribeForm(
         initial={"plan": subscription.plan, "seats": max(used, 1), "period": "month"}
     )
-    return render(
+    response = render(
         request,
         "billing/billing.html",
         {
@@ -74,6 +83,10 @@ def billing(request: HttpRequest) -> HttpResponse:
             "Status": SubscriptionStatus,
         },
     )
+    # The subscribe form and the portal button lead to Stripe's hosted pages; the CSP's
+    # form-action covers the redirect after a submit, so this page allows their origin.
+    response._csp_update = {"form-action": _stripe_hosted_origins()}  # type: ignore[attr-defined]
+    return response
 
 
 @allowed_when_read_only

@@ -52,7 +52,8 @@ def read_only_response(request: HttpRequest, workspace: Workspace) -> HttpRespon
         except NoReverseMatch:
             subscribe_url = ""
     if _wants_json(request):
-        body: dict[str, object] = {"error": "workspace_read_only", "detail": error.message}
+        # The REST API's error shape (code, message, fields), so scripts read one format.
+        body: dict[str, object] = {"code": "read_only", "message": error.message, "fields": {}}
         if subscribe_url:
             body["subscribe_url"] = subscribe_url
         return JsonResponse(body, status=403)

@@ -67,7 +67,7 @@ def test_every_write_request_is_refused_with_a_way_to_subscribe_for_admins(read_
         assert "/settings/billing/" in text, path
 
     api_style = client.post("/settings/members/", {}, HTTP_ACCEPT="application/json")
-    assert api_style.json()["error"] == "workspace_read_only"
+    assert api_style.json()["code"] == "read_only"
     with schema_context(read_only.workspace.schema_name):
         assert Invitation.objects.filter(email="bob@example.com").count() == 0
         assert User.objects.get(pk=member_id).role == "member"

@@ -36,9 +36,9 @@ def test_admin_subscribes_through_checkout_and_sees_it_active(
     workspace_url = f"http://paying.localhost:{port}"
 
     page.goto(f"{workspace_url}/accounts/login/")
-    page.get_by_label("Email").fill(new.owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.locator("input[name=login]").fill(new.owner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
     expect(page.get_by_test_id("trial-banner")).to_contain_text("14 days left")
 
     page.get_by_role("navigation").get_by_role("link", name="Billing").click()
@@ -69,9 +69,9 @@ def test_billing_and_pricing_pages_fit_a_375_px_phone(live_platform, make_worksp
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     page.goto(f"http://phonebill.localhost:{port}/accounts/login/")
-    page.get_by_label("Email").fill(new.owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.locator("input[name=login]").fill(new.owner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
     page.goto(f"http://phonebill.localhost:{port}/settings/billing/")
     expect(page.get_by_role("heading", name="Subscribe")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
