@@ -675,6 +675,46 @@ def _locked_company(acting_user: Any, company: Company | int) -> Company:
     return found
 
 
+def _updated_collections(
+    record: Any,
+    *,
+    entity: str,
+    changes: Mapping[str, Any],
+    errors: _Errors,
+    phones: list[Any] | None,
+    emails: list[str] | None,
+    messengers: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Clean the custom values a partial update brings (onto `record`) and return the
+    record's collections as they will be after it, for the required-field check.
+
+    Shared by contact and company updates; absent keys keep what the record has.
+    """
+    if "custom" in changes:
+        try:
+            record.custom = _clean_custom(
+                entity=entity,
+                values=changes.get("custom") or {},
+                current=record.custom,
+                partial=True,
+            )
+        except CrmValidationError as error:
+            errors.absorb(error)
+    collections = _collections_of(record)
+    collections["tags"] = (
+        [_text(t) for t in changes.get("tags") or [] if _text(t)]
+        if "tags" in changes
+        else [t.name for t in record.tags.all()]
+    )
+    if phones is not None:
+        collections["phones"] = [p[0] for p in phones]
+    if emails is not None:
+        collections["emails"] = emails
+    if messengers is not None:
+        collections["messengers"] = [handle for _kind, handle in messengers]
+    return collections
+
+
 @transaction.atomic
 def update_contact(
     *,
@@ -702,29 +742,15 @@ def update_contact(
     messengers = (
         _parse_messengers(changes["messengers"], errors) if "messengers" in changes else None
     )
-    if "custom" in changes:
-        try:
-            record.custom = _clean_custom(
-                entity=RecordType.CONTACT,
-                values=changes.get("custom") or {},
-                current=record.custom,
-                partial=True,
-            )
-        except CrmValidationError as error:
-            errors.absorb(error)
-    tag_names = (
-        [_text(t) for t in changes.get("tags") or [] if _text(t)]
-        if "tags" in changes
-        else [t.name for t in record.tags.all()]
+    collections = _updated_collections(
+        record,
+        entity=RecordType.CONTACT,
+        changes=changes,
+        errors=errors,
+        phones=phones,
+        emails=emails,
+        messengers=messengers,
     )
-    collections = _collections_of(record)
-    collections["tags"] = tag_names
-    if phones is not None:
-        collections["phones"] = [p[0] for p in phones]
-    if emails is not None:
-        collections["emails"] = emails
-    if messengers is not None:
-        collections["messengers"] = [handle for _kind, handle in messengers]
     _check_required(
         record=record, collections=collections, already_missing=already_missing, errors=errors
     )
@@ -747,7 +773,7 @@ def update_contact(
     if messengers is not None:
         _set_messengers(record, messengers)
     if "tags" in changes:
-        record.tags.set(_resolve_tags(tag_names))
+        record.tags.set(_resolve_tags(collections["tags"]))
     _write_diff(acting_user, source, record, before)
     return record
 
@@ -909,27 +935,14 @@ def update_company(
     _apply_company_fields(record, changes, errors)
     phones = _parse_phones(changes["phones"], errors) if "phones" in changes else None
     emails = _parse_emails(changes["emails"], errors) if "emails" in changes else None
-    if "custom" in changes:
-        try:
-            record.custom = _clean_custom(
-                entity=RecordType.COMPANY,
-                values=changes.get("custom") or {},
-                current=record.custom,
-                partial=True,
-            )
-        except CrmValidationError as error:
-            errors.absorb(error)
-    tag_names = (
-        [_text(t) for t in changes.get("tags") or [] if _text(t)]
-        if "tags" in changes
-        else [t.name for t in record.tags.all()]
+    collections = _updated_collections(
+        record,
+        entity=RecordType.COMPANY,
+        changes=changes,
+        errors=errors,
+        phones=phones,
+        emails=emails,
     )
-    collections = _collections_of(record)
-    collections["tags"] = tag_names
-    if phones is not None:
-        collections["phones"] = [p[0] for p in phones]
-    if emails is not None:
-        collections["emails"] = emails
     _check_required(
         record=record, collections=collections, already_missing=already_missing, errors=errors
     )
@@ -951,7 +964,7 @@ def update_company(
     if emails is not None:
         _set_emails(record, emails)
     if "tags" in changes:
-        record.tags.set(_resolve_tags(tag_names))
+        record.tags.set(_resolve_tags(collections["tags"]))
     _write_diff(acting_user, source, record, before)
     return record
 
