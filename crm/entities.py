@@ -21,6 +21,7 @@ CUSTOM_VALUES_COLUMN = "custom"
 ENTITY_MODELS: dict[str, str] = {
     Entity.CONTACT: "crm.Contact",
     Entity.COMPANY: "crm.Company",
+    Entity.DEAL: "crm.Deal",
 }
 
 

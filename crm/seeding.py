@@ -10,9 +10,12 @@ product would make; the bulk rows are written in the form the actions write them
 (crm.normalize for search columns and phones, crm.custom_values for custom values).
 
 Extending it (the daily-work issue adds deals, activities, tasks): write a step
-`def seed_deals(context: SeedContext, count: int) -> dict[str, int]` that reads
-`context.contact_ids`, `context.company_ids`, `context.manager_ids`, `context.random`
-and uses `copy_rows`, then register it in SEED_STEPS; seed_crm gains `--deals N`.
+`def seed_deals(context: SeedContext, count: int) -> None` in its own module that reads
+`context.contact_ids`, `context.company_ids`, `context.manager_ids`, `context.random`,
+uses `copy_rows` and `context.count(...)`, and appends a SeedStep to SEED_STEPS at
+import; import the module at the bottom of this one. seed_crm then gains `--deals N`.
+Steps run in SEED_STEPS order after contacts and companies (deals before activities
+and tasks, which link to deals through `context.deal_ids`).
 """
 
 import datetime as dt
@@ -447,6 +450,7 @@ class SeedContext:
     tag_ids: list[int] = field(default_factory=list)
     contact_ids: list[int] = field(default_factory=list)
     company_ids: list[int] = field(default_factory=list)
+    deal_ids: list[int] = field(default_factory=list)
     made: dict[str, int] = field(default_factory=dict)
 
     def count(self, name: str, number: int) -> None:
@@ -454,6 +458,21 @@ class SeedContext:
 
     def past(self, days: int = 3 * 365) -> dt.datetime:
         return self.now - dt.timedelta(seconds=self.random.randint(3600, days * 86400))
+
+
+@dataclass(frozen=True)
+class SeedStep:
+    """One more kind of data seed_crm can add: `--<name> N` runs `run(context, N)`."""
+
+    name: str
+    run: Callable[[SeedContext, int], None]
+    help: str
+    # Tables the step fills: analysed afterwards, indexes rebuilt after big loads.
+    tables: tuple[str, ...] = ()
+
+
+# In run order; modules of later issues append theirs (see the module's docstring).
+SEED_STEPS: list[SeedStep] = []
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -1014,8 +1033,6 @@ def seed_contacts(context: SeedContext, count: int, definitions: list[CustomFiel
     context.contact_ids.extend(ids)
 
 
-SeedStep = Callable[..., None]
-
 BULK_TABLES = ("crm_contact", "crm_company", "crm_phone", "crm_email", "crm_changerecord")
 # Below this many new rows, keeping the indexes is cheaper than rebuilding them.
 REBUILD_INDEXES_FROM = 20_000
@@ -1068,11 +1085,18 @@ def seed_workspace(
     companies: int,
     seed: int | None = None,
     acting_user: User | None = None,
+    more: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Fill the current workspace (the connection's tenant) with realistic clients.
 
-    Adds to what is there. Returns what was made, by kind, and the seconds it took.
+    Adds to what is there. `more` gives the count of each registered SeedStep to run
+    ({"deals": 50000}). Returns what was made, by kind, and the seconds it took.
     """
+    more = {name: count for name, count in (more or {}).items() if count}
+    unknown = set(more) - {step.name for step in SEED_STEPS}
+    if unknown:
+        raise ValueError(f"unknown seed steps: {', '.join(sorted(unknown))}")
+    steps = [step for step in SEED_STEPS if step.name in more]
     started = time.monotonic()
     managers = list(User.objects.filter(is_active=True).order_by("id"))
     if not managers:
@@ -1094,6 +1118,12 @@ def seed_workspace(
                 seed_companies(context, companies, company_fields)
             if contacts:
                 seed_contacts(context, contacts, contact_fields)
+        if steps and not (context.contact_ids or context.company_ids):
+            context.contact_ids = list(Contact.objects.values_list("id", flat=True))
+            context.company_ids = list(Company.objects.values_list("id", flat=True))
+        for step in steps:
+            with indexes_rebuilt_after(step.tables, more[step.name] >= REBUILD_INDEXES_FROM):
+                step.run(context, more[step.name])
     with connection.cursor() as cursor:
         for table in (
             "crm_contact",
@@ -1102,6 +1132,7 @@ def seed_workspace(
             "crm_email",
             "crm_contactcompany",
             "crm_changerecord",
+            *(table for step in steps for table in step.tables),
         ):
             # VACUUM also sets the visibility map (index-only scans); not possible inside a
             # transaction (a test's), where statistics alone will do.

@@ -29,6 +29,10 @@ class CrmSettings(models.Model):
     members_see_only_own = models.BooleanField(
         _("members see only the clients they are responsible for"), default=False
     )
+    # A missed call makes a call-back task for the client's manager, due this much later.
+    callback_within_minutes = models.PositiveIntegerField(
+        _("call back a missed call within, minutes"), default=60
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -103,6 +107,8 @@ class ClientRecord(models.Model):
     )
     # Transliterated, lower-cased name words (crm.normalize.search_text), trigram-indexed.
     name_search = models.TextField(default="", blank=True, editable=False)
+    # The newest timeline entry's time (kept by crm.actions.timeline): lists sort on it.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -144,6 +150,7 @@ class Company(ClientRecord):
             models.Index(fields=["responsible", "-created_at"], name="crm_company_resp_created"),
             models.Index(fields=["-created_at", "-id"], name="crm_company_created"),
             models.Index(Lower("name"), "id", name="crm_company_name_lower"),
+            models.Index(fields=["last_contact_at", "id"], name="crm_company_last_contact"),
         ]
 
     def __str__(self) -> str:
@@ -190,6 +197,7 @@ class Contact(ClientRecord):
             models.Index(fields=["responsible", "-created_at"], name="crm_contact_resp_created"),
             models.Index(fields=["-created_at", "-id"], name="crm_contact_created"),
             models.Index(fields=["surname", "first_name", "id"], name="crm_contact_name"),
+            models.Index(fields=["last_contact_at", "id"], name="crm_contact_last_contact"),
         ]
 
     def __str__(self) -> str:

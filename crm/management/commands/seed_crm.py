@@ -19,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--workspace", required=True, help="The workspace's subdomain.")
         parser.add_argument("--contacts", type=int, default=1000)
         parser.add_argument("--companies", type=int, default=200)
+        from crm.seeding import SEED_STEPS
+
+        for step in SEED_STEPS:
+            parser.add_argument(f"--{step.name}", type=int, default=0, help=step.help)
         parser.add_argument("--seed", type=int, default=None, help="Repeatable data.")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
@@ -30,7 +34,10 @@ class Command(BaseCommand):
         ).first()
         if workspace is None:
             raise CommandError(f"No workspace with the subdomain {options['workspace']!r}.")
-        if options["contacts"] < 0 or options["companies"] < 0:
+        from crm.seeding import SEED_STEPS
+
+        more = {step.name: options[step.name] for step in SEED_STEPS}
+        if min(options["contacts"], options["companies"], *more.values()) < 0:
             raise CommandError("Counts cannot be negative.")
         with tenant_context(workspace):
             try:
@@ -38,6 +45,7 @@ class Command(BaseCommand):
                     contacts=options["contacts"],
                     companies=options["companies"],
                     seed=options["seed"],
+                    more=more,
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from error
