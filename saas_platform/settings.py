@@ -85,6 +85,7 @@ TENANT_APPS = [
     "allauth.mfa",
     "axes",
     "crm",
+    "onboarding.importing",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

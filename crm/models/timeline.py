@@ -35,11 +35,8 @@ class Direction(models.TextChoices):
 
 
 def activity_file_path(instance: "Activity", filename: str) -> str:
-    """Where an entry's file is stored: under the workspace's own folder (its schema)."""
-    from django.db import connection
-
-    schema = getattr(connection, "schema_name", "public")
-    return f"workspaces/{schema}/timeline/{instance.uuid}/{filename}"
+    """Where an entry's file is stored (the default storage adds the workspace's folder)."""
+    return f"timeline/{instance.uuid}/{filename}"
 
 
 class Activity(models.Model):
