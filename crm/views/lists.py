@@ -33,6 +33,7 @@ from crm.views.common import (
     member,
     querystring,
 )
+from crm.views.list_cells import CellRenderer
 
 PER_PAGE = 50
 FILTER_KEYS = (
@@ -219,7 +220,8 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
     page = selector(user, filters=filters, sort=sort, page=page_number, per_page=PER_PAGE)
     options = list_options(kind.record_type)
     fields_by_key = {field.key: field for field in fields}
-    rows = [_row(record, columns, fields_by_key) for record in page.rows]
+    cells = CellRenderer(kind.record_type)
+    rows = [_row(record, columns, fields_by_key, cells) for record in page.rows]
     filter_query = querystring(params, without=("page", "sort", "applied_segment"))
     has_filters = bool(filters.to_dict())
     context = {
@@ -256,8 +258,10 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
     return render(request, "crm/client_list.html", context)
 
 
-def _row(record: Any, columns: list[Column], fields_by_key: dict[str, Any]) -> dict[str, Any]:
-    """What one row shows: the record, and the text of each custom column."""
+def _row(
+    record: Any, columns: list[Column], fields_by_key: dict[str, Any], cells: CellRenderer
+) -> dict[str, Any]:
+    """What one row shows: the record, and its cells' markup."""
     custom: dict[str, str] = {}
     values = record.custom or {}
     if any(column.is_custom for column in columns):
@@ -267,7 +271,7 @@ def _row(record: Any, columns: list[Column], fields_by_key: dict[str, Any]) -> d
             if column.is_custom:
                 key = column.key.removeprefix("custom.")
                 custom[column.key] = display_text(fields_by_key[key], values.get(key))
-    return {"record": record, "custom": custom}
+    return {"record": record, "cells": cells.cells(record, columns, custom)}
 
 
 @crm_view
