@@ -7,19 +7,16 @@ in a fixed number of queries, whatever the page size.
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from crm.errors import CrmNotFoundError
 from crm.models import (
     Company,
     ConsentRecord,
     Contact,
-    ContactCompany,
-    Email,
-    Messenger,
-    Phone,
     RecordType,
 )
+from crm.selectors import row_loading
 from crm.selectors.access import visible_companies, visible_contacts
 from crm.selectors.lists import ClientFilter, apply_filter
 from crm.selectors.search import search_clients
@@ -28,32 +25,11 @@ MAX_LIMIT = 200
 
 
 def _contact_rows(records: QuerySet[Contact]) -> QuerySet[Contact]:
-    return records.select_related("responsible", "source").prefetch_related(
-        Prefetch("phones", queryset=Phone.objects.order_by("position", "id")),
-        Prefetch("emails", queryset=Email.objects.order_by("position", "id")),
-        Prefetch("messengers", queryset=Messenger.objects.order_by("position", "id")),
-        "tags",
-        Prefetch(
-            "company_links",
-            queryset=ContactCompany.objects.select_related("company").order_by("id"),
-        ),
-    )
+    return row_loading.contact_rows(records, with_messengers=True)
 
 
 def _company_rows(records: QuerySet[Company], *, with_contacts: bool = False) -> QuerySet[Company]:
-    records = records.select_related("responsible", "source").prefetch_related(
-        Prefetch("phones", queryset=Phone.objects.order_by("position", "id")),
-        Prefetch("emails", queryset=Email.objects.order_by("position", "id")),
-        "tags",
-    )
-    if with_contacts:
-        records = records.prefetch_related(
-            Prefetch(
-                "contact_links",
-                queryset=ContactCompany.objects.select_related("contact").order_by("id"),
-            )
-        )
-    return records
+    return row_loading.company_rows(records, with_contacts=with_contacts)
 
 
 def _clamp(limit: int) -> int:

@@ -11,12 +11,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_date
 
-from crm.models import Company, Contact, ContactCompany, Email, Messenger, Phone, RecordType, Tag
+from crm.models import Company, Contact, ContactCompany, Email, Messenger, Phone, RecordType
+from crm.selectors import row_loading
 from crm.selectors.access import visible_companies, visible_contacts
 from crm.selectors.custom_fields import (
     FilterOp,
@@ -355,33 +356,12 @@ def _page(
     )
 
 
-# What a list row shows of its children: only these columns are loaded (a page builds a
-# few hundred of these objects, and each column not read is time not spent).
-_PHONES = Phone.objects.only("contact_id", "company_id", "e164", "raw").order_by("position", "id")
-_EMAILS = Email.objects.only("contact_id", "company_id", "address").order_by("position", "id")
-_TAGS = Tag.objects.only("name")
-
-
 def _contact_rows(records: QuerySet[Contact]) -> QuerySet[Contact]:
-    return records.select_related("responsible", "source").prefetch_related(
-        Prefetch("phones", queryset=_PHONES),
-        Prefetch("emails", queryset=_EMAILS),
-        Prefetch("tags", queryset=_TAGS),
-        Prefetch(
-            "company_links",
-            queryset=ContactCompany.objects.select_related("company")
-            .only("contact_id", "company_id", "position", "company__name")
-            .order_by("id"),
-        ),
-    )
+    return row_loading.contact_rows(records)
 
 
 def _company_rows(records: QuerySet[Company]) -> QuerySet[Company]:
-    return records.select_related("responsible", "source").prefetch_related(
-        Prefetch("phones", queryset=_PHONES),
-        Prefetch("emails", queryset=_EMAILS),
-        Prefetch("tags", queryset=_TAGS),
-    )
+    return row_loading.company_rows(records)
 
 
 def contacts_for_list(
