@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_date
@@ -313,6 +313,25 @@ def apply_filter(records: QuerySet[Any], filters: ClientFilter, record_type: str
     return records
 
 
+# Columns that list several values sort by their smallest value (a record without any
+# last). An aggregate over one join: sorting 100,000 contacts by a correlated subquery per
+# row took seconds; this takes a fraction of one (rare sorts, so no denormalised column).
+SORT_ANNOTATION = "sort_smallest_child"
+CHILD_SORTS: dict[str, dict[str, Any]] = {
+    RecordType.CONTACT: {
+        "phones": Min("phones__e164"),
+        "emails": Min("emails__address_casefold"),
+        "tags": Min(Lower("tags__name")),
+        "companies": Min(Lower("companies__name")),
+    },
+    RecordType.COMPANY: {
+        "phones": Min("phones__e164"),
+        "emails": Min("emails__address_casefold"),
+        "tags": Min(Lower("tags__name")),
+    },
+}
+
+
 def _ordering(sort: str, record_type: str) -> tuple[str, list[Any]]:
     descending = sort.startswith("-")
     name = sort.lstrip("-")
@@ -330,6 +349,11 @@ def _ordering(sort: str, record_type: str) -> tuple[str, list[Any]]:
             expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
         )
         return sort, [ordered, "-id" if descending else "id"]
+    if name in CHILD_SORTS[record_type]:
+        smallest = F(SORT_ANNOTATION)
+        if descending:
+            return sort, [smallest.desc(nulls_last=True), "-id"]
+        return sort, [smallest.asc(nulls_last=True), "id"]
     if name not in sorts:
         return _ordering(DEFAULT_SORT, record_type)
     columns = sorts[name]
@@ -350,7 +374,21 @@ def _page(
     page = max(1, min(int(page), last_page))
     sort, ordering = _ordering(sort or DEFAULT_SORT, record_type)
     start = (page - 1) * per_page
-    rows = list(records.order_by(*ordering)[start : start + per_page])
+    smallest = CHILD_SORTS[record_type].get(sort.lstrip("-"))
+    if smallest is None:
+        rows = list(records.order_by(*ordering)[start : start + per_page])
+    else:
+        # The page's ids first, grouped by id alone (grouping the whole loaded row with
+        # its joins is what makes such a sort slow), then those rows with their children.
+        ids = list(
+            records.order_by()
+            .values("pk")
+            .annotate(**{SORT_ANNOTATION: smallest})
+            .order_by(*ordering)
+            .values_list("pk", flat=True)[start : start + per_page]
+        )
+        loaded = records.in_bulk(ids)
+        rows = [loaded[pk] for pk in ids if pk in loaded]
     return ClientPage(
         rows=rows, total=total, page=page, per_page=per_page, sort=sort, total_is_exact=exact
     )

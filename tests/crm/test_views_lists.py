@@ -89,6 +89,39 @@ def test_list_sorts_by_a_column_both_ways(in_workspace, owner, make_contact):
     assert 'aria-sort="descending"' in descending
 
 
+def test_list_sorts_by_columns_of_several_values_by_their_smallest(
+    in_workspace, owner, make_contact, make_company
+):
+    beta = make_company(owner, name="Бета")
+    alpha = make_company(owner, name="Альфа")
+    make_contact(
+        owner,
+        surname="Первый",
+        phones=["+7 916 900-00-00"],
+        emails=["zed@example.com"],
+        tags=["Яблоко"],
+        companies=[{"company": beta.pk}],
+    )
+    make_contact(
+        owner,
+        surname="Второй",
+        phones=["+7 916 100-00-00", "+7 999 999-99-99"],
+        emails=["Amy@example.com"],
+        tags=["Арбуз", "Ясень"],
+        companies=[{"company": alpha.pk}, {"company": beta.pk}],
+    )
+    make_contact(owner, surname="Пустой")
+    client = browser_for(in_workspace, owner)
+
+    for column in ("phones", "emails", "tags", "companies"):
+        ascending = text_of(client.get(f"/contacts/?sort={column}"))
+        descending = text_of(client.get(f"/contacts/?sort=-{column}"))
+        # "Второй" has the smallest value; a contact with none comes last both ways.
+        assert ascending.index("Второй") < ascending.index("Первый") < ascending.index("Пустой")
+        assert descending.index("Первый") < descending.index("Второй") < descending.index("Пустой")
+        assert 'aria-sort="descending"' in descending
+
+
 def test_list_page_runs_a_fixed_number_of_queries_whatever_the_rows(
     in_workspace, owner, make_contact, make_company, django_assert_max_num_queries
 ):
