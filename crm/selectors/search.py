@@ -37,6 +37,9 @@ from crm.selectors.custom_fields import searchable_custom_fields
 
 # What matched, best first when one record matches several ways.
 MATCH_PRIORITY = ("tax_number", "phone", "name", "email", "custom")
+# A dot, @ or underscore inside a word, or letters run into digits: the shape of an e-mail
+# address or its local part, not of a name.
+EMAIL_SHAPED = re.compile(r"\w[.@_]\w|[^\W\d_]\d|\d[^\W\d_]")
 FUZZY_WORD_THRESHOLD = 0.45
 
 
@@ -271,7 +274,11 @@ def _find(
                 else:
                     offer(RecordType.COMPANY, company_id, "email", address, score)
         words = normalize.search_words(query)
-        if words and "@" not in query:
+        # An address or a part of one ("v.mikhailova", "ivanov77") that found addresses
+        # is what the user meant: name and typo matching on it is slow and only adds noise.
+        email_shaped = " " not in query.strip() and bool(EMAIL_SHAPED.search(query))
+        found_addresses = any(matched == "email" for _p, matched, _v, _s in hits.values())
+        if words and "@" not in query and not (email_shaped and found_addresses):
             found = 0
             for record_type, model in models:
                 for pk, score in _name_matches(

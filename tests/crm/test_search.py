@@ -52,6 +52,16 @@ def test_email_search_by_any_part_ignores_case(maria, owner):
     assert _found(owner, "IVANOVA@EXA")[0] == ("Иванова Мария Петровна", "email")
 
 
+def test_part_of_an_address_is_found_as_that_address(maria, make_contact, owner):
+    namesake = make_contact(owner, surname="Иванова", first_name="Марина")
+
+    found = search_clients(owner, "m.ivanova")
+
+    assert [(hit.record.pk, hit.matched_on) for hit in found] == [(maria.pk, "email")]
+    # Without the dot it is a name again, and both namesakes are found.
+    assert {hit.record.pk for hit in search_clients(owner, "ivanova")} >= {maria.pk, namesake.pk}
+
+
 def test_tax_number_search_finds_company(make_company, owner):
     company = make_company(owner, name="Ромашка", tax_number="7707083893")
 
