@@ -31,6 +31,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm import normalize
 from crm.custom_values import clean_custom_values, default_currency, missing_required_fields
@@ -411,7 +412,7 @@ def _default_names() -> dict[str, Any]:
             _("No budget"),
             _("No response"),
             _("Not the right time"),
-            _("Other"),
+            pgettext("loss reason", "Other"),
         ],
     }
 
