@@ -68,9 +68,7 @@ def test_bad_amount_and_currency_are_refused_with_messages(owner):
 def test_move_records_the_stage_change_with_time_in_previous_stage(owner):
     stages = _stages()
     deal = _deal(owner)
-    Deal.objects.filter(pk=deal.pk).update(
-        stage_entered_at=timezone.now() - dt.timedelta(hours=5)
-    )
+    Deal.objects.filter(pk=deal.pk).update(stage_entered_at=timezone.now() - dt.timedelta(hours=5))
 
     actions.move_deal(acting_user=owner, deal=deal.pk, stage=stages["Proposal"].pk)
 
@@ -121,9 +119,7 @@ def test_reopen_returns_to_the_stage_the_deal_was_lost_from(owner):
     stages = _stages()
     deal = _deal(owner)
     actions.move_deal(acting_user=owner, deal=deal.pk, stage=stages["Negotiation"].pk)
-    actions.lose_deal(
-        acting_user=owner, deal=deal.pk, loss_reason=LossReason.objects.first()
-    )
+    actions.lose_deal(acting_user=owner, deal=deal.pk, loss_reason=LossReason.objects.first())
 
     reopened = actions.reopen_deal(acting_user=owner, deal=deal.pk)
 
@@ -139,8 +135,13 @@ def test_forecast_weights_open_deals_by_stage_probability(owner, member):
     _deal(owner, amount="100000", expected_close_date="2026-11-20", stage=stages["New"].pk)
     _deal(owner, amount="200000", expected_close_date="2026-11-30", stage=stages["Negotiation"].pk)
     _deal(member, amount="40000", expected_close_date=december, stage=stages["Proposal"].pk)
-    _deal(owner, amount="999", currency="USD", expected_close_date=december,
-          stage=stages["Qualification"].pk)
+    _deal(
+        owner,
+        amount="999",
+        currency="USD",
+        expected_close_date=december,
+        stage=stages["Qualification"].pk,
+    )
     # Not in the forecast: won, no close date, beyond the horizon, archived.
     _deal(owner, amount="5000", expected_close_date="2026-11-20", stage=stages["Won"].pk)
     _deal(owner, amount="5000", stage=stages["New"].pk)
@@ -198,9 +199,7 @@ def test_members_who_see_only_their_own_see_only_their_deals(owner, member, memb
         actions.update_deal(acting_user=member, deal=other.pk, changes={"title": "x"})
     with pytest.raises(CrmNotFoundError):
         selectors.deal_card(member, other.pk)
-    board = selectors.deal_board(
-        member, actions.ensure_default_pipeline(), selectors.DealFilter()
-    )
+    board = selectors.deal_board(member, actions.ensure_default_pipeline(), selectors.DealFilter())
     assert sum(column.count for column in board.columns) == 1
 
 
@@ -272,16 +271,19 @@ def test_board_positions_order_moves_within_a_column(owner):
     third = _deal(owner, title="C")
     # New deals go on top: C, B, A.
     column = lambda: [  # noqa: E731
-        d.title
-        for d in Deal.objects.filter(stage=stages["New"]).order_by("board_position", "id")
+        d.title for d in Deal.objects.filter(stage=stages["New"]).order_by("board_position", "id")
     ]
     assert column() == ["C", "B", "A"]
 
-    actions.move_deal(acting_user=owner, deal=first.pk, stage=stages["New"].pk, before_deal=third.pk)
+    actions.move_deal(
+        acting_user=owner, deal=first.pk, stage=stages["New"].pk, before_deal=third.pk
+    )
     assert column() == ["A", "C", "B"]
     actions.move_deal(acting_user=owner, deal=first.pk, stage=stages["New"].pk, before_deal=None)
     assert column() == ["C", "B", "A"]
-    actions.move_deal(acting_user=owner, deal=second.pk, stage=stages["New"].pk, before_deal=third.pk)
+    actions.move_deal(
+        acting_user=owner, deal=second.pk, stage=stages["New"].pk, before_deal=third.pk
+    )
     assert column() == ["B", "C", "A"]
 
 
