@@ -145,6 +145,7 @@ def seed_deals(context: SeedContext, count: int) -> None:
                 entered,
                 manager,
                 normalize.search_text(title),
+                path[-2].pk if outcome == StageKind.LOST and len(path) > 1 else None,
             )
         )
         previous = None
@@ -205,6 +206,7 @@ def _flush(
             "updated_at",
             "created_by_id",
             "name_search",
+            "lost_from_stage_id",
         ],
         deals,
     )

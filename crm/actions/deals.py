@@ -343,9 +343,14 @@ def _enter_stage(
     at: dt.datetime,
 ) -> None:
     """Put `deal` (saved) in `stage`, recording the change; status and closing follow the kind."""
+    left = deal.stage
     if stage.pk != deal.stage_id:
         _record_stage_change(deal, stage, acting_user, at)
         deal.stage_entered_at = at
+        if stage.kind == StageKind.LOST and left.kind != StageKind.LOST:
+            deal.lost_from_stage = left
+    if stage.kind != StageKind.LOST:
+        deal.lost_from_stage = None
     deal.stage = stage
     deal.pipeline_id = stage.pipeline_id
     deal.status = stage.kind
@@ -1155,6 +1160,7 @@ def archive_stage(
                 "board_position",
                 "loss_reason",
                 "loss_comment",
+                "lost_from_stage",
             ],
             batch_size=500,
         )

@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,6 +71,19 @@ def deal_board(request: HttpRequest) -> HttpResponse:
     board = selectors.deal_board(user, pipeline, filters)
     stages = [column.stage for column in board.columns]
     for column in board.columns:
+        # Every card of a column offers the same "Move to" choices: build them once.
+        column.move_options = format_html_join(  # type: ignore[attr-defined]
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    stage.pk,
+                    mark_safe(" selected") if stage.pk == column.stage.pk else "",
+                    stage.name,
+                )
+                for stage in stages
+            ),
+        )
         ids = [deal.pk for deal in column.deals]
         for index, deal in enumerate(column.deals):
             deal.up_before = ids[index - 1] if index > 0 else None  # type: ignore[attr-defined]
@@ -131,7 +146,11 @@ def deal_move(request: HttpRequest, deal_id: int) -> HttpResponse:
         messages.error(request, all_errors(error))
         return redirect(back_url(request, "crm_deal_board"))
     if _wants_json(request):
-        filters = selectors.DealFilter.from_params(request.POST)
+        # The board's own filters come along (manager, tag, month); not the move's fields.
+        params = request.POST.copy()
+        for name in ("stage", "before", "status", "pipeline", "archived"):
+            params.pop(name, None)
+        filters = selectors.DealFilter.from_params(params)
         filters.pipeline = deal.pipeline_id
         filters.archived = False
         return JsonResponse({"ok": True, "columns": _column_totals(user, deal.pipeline, filters)})

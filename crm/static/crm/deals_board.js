@@ -72,6 +72,8 @@
       window.Sortable.create(list, {
         group: "deals",
         animation: 120,
+        forceFallback: true,
+        fallbackTolerance: 4,
         draggable: ".deal-card",
         filter: "select, button, input, label",
         preventOnFilter: false,
