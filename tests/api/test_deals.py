@@ -75,7 +75,8 @@ def test_deal_list_filters(workspace, api):
     assert titles(stage=stages["Negotiation"]) == ["B"]
     assert titles(close_month="2026-12") == ["A"]
     page = api.get("/api/deals", {"limit": 2}).json()
-    assert len(page["items"]) == 2 and page["next_cursor"]
+    assert len(page["items"]) == 2
+    assert page["next_cursor"]
     rest = api.get("/api/deals", {"limit": 2, "cursor": page["next_cursor"]}).json()
     assert [d["title"] for d in rest["items"]] == ["C"]
     assert_error(api.get("/api/deals", {"close_month": "декабрь"}), 422, "invalid")
@@ -90,7 +91,7 @@ def test_bad_input_is_a_422_and_writes_nothing(workspace, api):
 
 
 def test_a_member_key_sees_and_moves_only_own_deals_when_members_see_only_own(workspace, api):
-    member, key = member_with_key(workspace, email="masha@acme.example.com")
+    _member, key = member_with_key(workspace, email="masha@acme.example.com")
     with inside(workspace):
         owner = fresh_owner(workspace)
         client_actions.update_crm_settings(acting_user=owner, members_see_only_own=True)
@@ -108,7 +109,7 @@ def test_a_member_key_sees_and_moves_only_own_deals_when_members_see_only_own(wo
 
 
 def test_only_admin_keys_shape_pipelines(workspace, api):
-    member, key = member_with_key(workspace, email="masha@acme.example.com")
+    _member, key = member_with_key(workspace, email="masha@acme.example.com")
     member_api = ApiClient(workspace, key, **{"Accept-Language": "en"})
     pipeline = api.get("/api/pipelines").json()[0]
 

@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from crm.actions import custom_fields as field_actions
@@ -55,7 +55,8 @@ def test_new_deal_starts_in_the_first_open_stage_with_the_country_currency(owner
     assert deal.amount == Decimal("150000.50")
     assert deal.responsible_id == owner.pk
     change = DealStageChange.objects.get(deal=deal)
-    assert change.from_stage_id is None and change.seconds_in_previous is None
+    assert change.from_stage_id is None
+    assert change.seconds_in_previous is None
 
 
 def test_bad_amount_and_currency_are_refused_with_messages(owner):
@@ -125,7 +126,8 @@ def test_reopen_returns_to_the_stage_the_deal_was_lost_from(owner):
 
     assert reopened.stage_id == stages["Negotiation"].pk
     assert reopened.status == "open"
-    assert reopened.loss_reason_id is None and reopened.closed_at is None
+    assert reopened.loss_reason_id is None
+    assert reopened.closed_at is None
 
 
 def test_forecast_weights_open_deals_by_stage_probability(owner, member):
@@ -152,7 +154,8 @@ def test_forecast_weights_open_deals_by_stage_probability(owner, member):
     forecast = selectors.deal_forecast(owner, today=today)
 
     november = dt.date(2026, 11, 1)
-    assert forecast.months[0] == november and len(forecast.months) == 6
+    assert forecast.months[0] == november
+    assert len(forecast.months) == 6
     assert forecast.total.cell(november) == [
         ("RUB", Decimal("160000.00"), Decimal("200000") + Decimal("100000"), 2)
     ]
@@ -237,7 +240,7 @@ def test_only_admins_shape_pipelines(owner, member):
     pipeline = actions.ensure_default_pipeline()
     with pytest.raises(PermissionDenied):
         actions.create_stage(acting_user=member, pipeline=pipeline, name="X", probability=5)
-    stage = actions.create_stage(acting_user=owner, pipeline=pipeline, name="Демо", probability=60)
+    actions.create_stage(acting_user=owner, pipeline=pipeline, name="Демо", probability=60)
     names = [s.name for s in pipeline.stages.order_by("position")]
     assert names.index("Демо") == names.index("Negotiation") + 1
 
