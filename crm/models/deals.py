@@ -165,7 +165,20 @@ class Deal(models.Model):
                 condition=Q(archived_at__isnull=True),
                 name="crm_deal_resp_created",
             ),
-            models.Index(fields=["status", "closed_at"], name="crm_deal_closed"),
+            # The forecast (open deals by close month) and the losses report, read from
+            # the index alone.
+            models.Index(
+                fields=["status", "expected_close_date"],
+                include=["responsible", "currency", "amount", "stage"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_forecast",
+            ),
+            models.Index(
+                fields=["status", "closed_at"],
+                include=["loss_reason", "lost_from_stage", "pipeline", "responsible"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_closed",
+            ),
             models.Index(fields=["status", "expected_close_date"], name="crm_deal_close"),
             models.Index(fields=["contact"], name="crm_deal_contact"),
             models.Index(fields=["company"], name="crm_deal_company"),
