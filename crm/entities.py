@@ -71,7 +71,14 @@ STANDARD_FIELDS: dict[str, dict[str, Promise]] = {
         "source": _("Source"),
         "tags": _("Tags"),
     },
-    Entity.DEAL: {},
+    Entity.DEAL: {
+        "amount": _("Amount"),
+        "expected_close_date": _("Expected close date"),
+        "contact": _("Contact"),
+        "company": _("Company"),
+        "responsible": _("Responsible manager"),
+        "tags": _("Tags"),
+    },
 }
 
 

@@ -1139,3 +1139,8 @@ def seed_workspace(
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     return {**context.made, "seconds": round(time.monotonic() - started, 2)}
+
+
+# Steps of the daily-work issue, in run order: deals first (activities and tasks link to
+# deals through context.deal_ids).
+import crm.seeding_deals  # noqa: E402, F401

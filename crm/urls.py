@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import lists, people, records, search
+from crm.views import deals, lists, people, pipelines, records, search
 
 urlpatterns = [
     path("search/", search.search, name="crm_search"),
@@ -37,4 +37,35 @@ urlpatterns = [
     path("merges/<int:merge_id>/undo/", people.merge_undo, name="crm_merge_undo"),
     path("clients/to-complete/", lists.to_complete, name="crm_to_complete"),
     path("settings/members/<int:member_id>/hand-over/", people.hand_over, name="crm_hand_over"),
+    path("deals/", deals.deal_board, name="crm_deal_board"),
+    path("deals/list/", deals.deal_list, name="crm_deal_list"),
+    path("deals/forecast/", deals.deal_forecast, name="crm_deal_forecast"),
+    path("deals/new/", deals.deal_create, name="crm_deal_create"),
+    path("deals/<int:deal_id>/", deals.deal_detail, name="crm_deal_detail"),
+    path("deals/<int:deal_id>/edit/", deals.deal_edit, name="crm_deal_edit"),
+    path("deals/<int:deal_id>/move/", deals.deal_move, name="crm_deal_move"),
+    path("deals/<int:deal_id>/win/", deals.deal_win, name="crm_deal_win"),
+    path("deals/<int:deal_id>/lose/", deals.deal_lose, name="crm_deal_lose"),
+    path("deals/<int:deal_id>/reopen/", deals.deal_reopen, name="crm_deal_reopen"),
+    path("deals/<int:deal_id>/archive/", deals.deal_archive, name="crm_deal_archive"),
+    path("deals/<int:deal_id>/restore/", deals.deal_restore, name="crm_deal_restore"),
+    path("settings/pipelines/", pipelines.pipeline_settings, name="crm_pipeline_settings"),
+    path("settings/pipelines/new/", pipelines.pipeline_create, name="crm_pipeline_create"),
+    path(
+        "settings/pipelines/<int:pipeline_id>/",
+        pipelines.pipeline_update,
+        name="crm_pipeline_update",
+    ),
+    path(
+        "settings/pipelines/<int:pipeline_id>/stages/",
+        pipelines.stage_create,
+        name="crm_stage_create",
+    ),
+    path("settings/stages/<int:stage_id>/", pipelines.stage_update, name="crm_stage_update"),
+    path("settings/loss-reasons/", pipelines.loss_reason_create, name="crm_loss_reason_create"),
+    path(
+        "settings/loss-reasons/<int:reason_id>/",
+        pipelines.loss_reason_update,
+        name="crm_loss_reason_update",
+    ),
 ]

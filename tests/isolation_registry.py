@@ -95,6 +95,11 @@ def _contacts(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"record_type": "contact"}
 
 
+def _deal(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # Deal ids are per schema; B answers a stranger before looking anything up.
+    return {"deal_id": 1}
+
+
 @dataclass(frozen=True)
 class IsolationCheck:
     method: str  # "get" or "post" (the API's routes also "patch", "put", "delete")
@@ -225,6 +230,34 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     ),
     "crm_to_complete": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "crm_hand_over": IsolationCheck("post", Outcome.LOGIN_PAGE, _member, {"to_member": "1"}),
+    # Deals (crm.urls).
+    "crm_deal_board": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_deal_list": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_deal_forecast": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_deal_create": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"title": "Intruder"}),
+    "crm_deal_detail": IsolationCheck("get", Outcome.LOGIN_PAGE, _deal),
+    "crm_deal_edit": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal, {"title": "Hijacked"}),
+    "crm_deal_move": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal, {"stage": "1"}),
+    "crm_deal_win": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal),
+    "crm_deal_lose": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal, {"loss_reason": "1"}),
+    "crm_deal_reopen": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal),
+    "crm_deal_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal),
+    "crm_deal_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, _deal),
+    "crm_pipeline_settings": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_pipeline_create": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "Intruder"}),
+    "crm_pipeline_update": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"pipeline_id": 1}, {"action": "archive"}
+    ),
+    "crm_stage_create": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"pipeline_id": 1}, {"name": "X", "probability": "5"}
+    ),
+    "crm_stage_update": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"stage_id": 1}, {"action": "archive"}
+    ),
+    "crm_loss_reason_create": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"name": "X"}),
+    "crm_loss_reason_update": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"reason_id": 1}, {"action": "archive"}
+    ),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),
@@ -320,6 +353,55 @@ API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     ),
     "api:api_custom_field_restore": IsolationCheck(
         "post", Outcome.API_UNAUTHORIZED, _api_custom_field
+    ),
+    "api:api_deal_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_deal_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"title": "Intruder"}
+    ),
+    "api:api_deal_forecast": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_deal_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _deal),
+    "api:api_deal_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _deal, {"title": "Hijacked"}
+    ),
+    "api:api_deal_move": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _deal, {"stage_id": 1}),
+    "api:api_deal_win": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _deal),
+    "api:api_deal_lose": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, _deal, {"loss_reason_id": 1}
+    ),
+    "api:api_deal_reopen": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _deal),
+    "api:api_deal_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _deal),
+    "api:api_deal_restore": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _deal),
+    "api:api_pipeline_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_pipeline_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"name": "Intruder"}
+    ),
+    "api:api_pipeline_detail": IsolationCheck(
+        "get", Outcome.API_UNAUTHORIZED, lambda s: {"pipeline_id": 1}
+    ),
+    "api:api_pipeline_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, lambda s: {"pipeline_id": 1}, {"name": "Hijacked"}
+    ),
+    "api:api_pipeline_archive": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, lambda s: {"pipeline_id": 1}
+    ),
+    "api:api_stage_create": IsolationCheck(
+        "post",
+        Outcome.API_UNAUTHORIZED,
+        lambda s: {"pipeline_id": 1},
+        {"name": "X", "probability": 5},
+    ),
+    "api:api_stage_detail": IsolationCheck(
+        "get", Outcome.API_UNAUTHORIZED, lambda s: {"stage_id": 1}
+    ),
+    "api:api_stage_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, lambda s: {"stage_id": 1}, {"name": "Hijacked"}
+    ),
+    "api:api_stage_archive": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, lambda s: {"stage_id": 1}
+    ),
+    "api:api_loss_reason_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_loss_reason_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"name": "Intruder"}
     ),
 }
 ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

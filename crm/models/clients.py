@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 class RecordType(models.TextChoices):
     CONTACT = "contact", _("Contact")
     COMPANY = "company", _("Company")
+    DEAL = "deal", _("Deal")
 
 
 class CrmSettings(models.Model):

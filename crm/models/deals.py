@@ -112,6 +112,11 @@ class Deal(models.Model):
         verbose_name=_("loss reason"),
     )
     loss_comment = models.TextField(_("loss comment"), blank=True)
+    # The stage a lost deal left for its lost stage ("lost after Proposal"): kept by the
+    # actions so the losses report is one GROUP BY, without walking the stage changes.
+    lost_from_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     stage_entered_at = models.DateTimeField(_("in this stage since"))
     # Order within the kanban column (smaller first); gaps leave room for moves.
@@ -147,6 +152,33 @@ class Deal(models.Model):
                 name="crm_deal_board",
             ),
             models.Index(fields=["responsible", "status", "-created_at"], name="crm_deal_resp"),
+            # The board's count and sum per column, read from the index alone.
+            models.Index(
+                fields=["pipeline", "stage"],
+                include=["currency", "amount", "responsible"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_column_totals",
+            ),
+            # "Deals of this manager, newest first" (the list filtered by manager).
+            models.Index(
+                fields=["responsible", "-created_at", "-id"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_resp_created",
+            ),
+            # The forecast (open deals by close month) and the losses report, read from
+            # the index alone.
+            models.Index(
+                fields=["status", "expected_close_date"],
+                include=["responsible", "currency", "amount", "stage"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_forecast",
+            ),
+            models.Index(
+                fields=["status", "closed_at"],
+                include=["loss_reason", "lost_from_stage", "pipeline", "responsible"],
+                condition=Q(archived_at__isnull=True),
+                name="crm_deal_closed",
+            ),
             models.Index(fields=["status", "expected_close_date"], name="crm_deal_close"),
             models.Index(fields=["contact"], name="crm_deal_contact"),
             models.Index(fields=["company"], name="crm_deal_company"),

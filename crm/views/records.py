@@ -28,6 +28,7 @@ from crm.forms import (
 from crm.models import Company, Contact, ContactCompany
 from crm.selectors.access import get_visible_company, get_visible_contact
 from crm.selectors.card_page import company_card_page, contact_card_page
+from crm.selectors.deals import client_deals
 from crm.views.common import (
     COMPANY,
     CONTACT,
@@ -99,6 +100,8 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     card = contact_card_page(member(request), contact_id)
     context = _card_context(card, card.contact, CONTACT)
     context["contact"] = card.contact
+    context["client_deals"] = client_deals(member(request), contact=card.contact)
+    context["new_deal_query"] = f"contact={card.contact.pk}"
     return render(request, "crm/contact_card.html", context)
 
 
@@ -107,6 +110,8 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     card = company_card_page(member(request), company_id)
     context = _card_context(card, card.company, COMPANY)
     context["company"] = card.company
+    context["client_deals"] = client_deals(member(request), company=card.company)
+    context["new_deal_query"] = f"company={card.company.pk}"
     return render(request, "crm/company_card.html", context)
 
 

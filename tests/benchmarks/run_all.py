@@ -404,6 +404,33 @@ def _migrate_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _deals_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    deals = results.get("deals")
+    if not isinstance(deals, dict):
+        return []
+    rows = []
+    seed = deals.get("seed")
+    if isinstance(seed, dict):
+        rows.append(
+            (
+                f"seed_crm --deals {seed.get('deals', 0)}",
+                f"{seed.get('seconds', 0):.1f} s",
+                "",
+            )
+        )
+    for kind in ("selectors", "http"):
+        for figure in deals.get(kind) or []:
+            rows.append(
+                (
+                    f"Deals {figure['name']}",
+                    f"p50 {figure['p50_ms']:.1f} ms, p95 {figure['p95_ms']:.1f} ms",
+                    f"pg p95 {figure['pg_p95_ms']:.1f} ms, {figure['queries']} queries, "
+                    f"<=50ms: {_verdict(figure['p95_ms'], 50.0)}",
+                )
+            )
+    return rows
+
+
 def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     crm = results.get("crm")
     if not isinstance(crm, dict):
@@ -434,7 +461,11 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
 
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
-        _signup_rows(results) + _billing_rows(results) + _scaling_rows(results) + _crm_rows(results)
+        _signup_rows(results)
+        + _billing_rows(results)
+        + _scaling_rows(results)
+        + _crm_rows(results)
+        + _deals_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -544,6 +575,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="only the client-base benchmark (skips signups, populating, migrations)",
     )
     parser.add_argument(
+        "--deals",
+        type=int,
+        default=50_000,
+        help="deals seeded for the deals benchmark (50000; 0 skips it)",
+    )
+    parser.add_argument("--deals-runs", type=int, default=200, help="runs per deals scenario (200)")
+    parser.add_argument(
+        "--deals-only",
+        action="store_true",
+        help="only the deals benchmark: board, deal list by manager, forecast (bench_deals)",
+    )
+    parser.add_argument(
         "--billing-events",
         type=int,
         default=1000,
@@ -629,7 +672,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.crm_contacts > 0 and not arguments.only_billing:
+        if arguments.deals_only:
+            say("\n== Deals: seed_crm --deals, then board, list by manager, forecast (bench_deals)")
+            runner.module(
+                "deals",
+                "bench_deals",
+                *("--contacts", str(arguments.crm_contacts)),
+                *("--companies", str(arguments.crm_companies)),
+                *("--deals", str(arguments.deals)),
+                *("--runs", str(arguments.deals_runs)),
+            )
+        if arguments.crm_contacts > 0 and not (arguments.only_billing or arguments.deals_only):
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
                 "crm",
@@ -638,9 +691,23 @@ def main(argv: list[str] | None = None) -> int:
                 *("--companies", str(arguments.crm_companies)),
                 *("--runs", str(arguments.crm_runs)),
             )
-        if arguments.billing_events > 0 and not arguments.crm_only:
+        if (
+            arguments.deals > 0
+            and not arguments.deals_only
+            and arguments.crm_contacts > 0
+            and not arguments.only_billing
+        ):
+            runner.module(
+                "deals",
+                "bench_deals",
+                *("--contacts", str(arguments.crm_contacts)),
+                *("--companies", str(arguments.crm_companies)),
+                *("--deals", str(arguments.deals)),
+                *("--runs", str(arguments.deals_runs)),
+            )
+        if arguments.billing_events > 0 and not (arguments.crm_only or arguments.deals_only):
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
-        only_one_benchmark = arguments.crm_only or arguments.only_billing
+        only_one_benchmark = arguments.crm_only or arguments.only_billing or arguments.deals_only
         stages: list[int] = []
         if not only_one_benchmark:
             signups("signups-empty", "near-empty database")
