@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import lists, people, records, search
+from crm.views import lists, people, records, search, timeline
 
 urlpatterns = [
     path("search/", search.search, name="crm_search"),
@@ -37,4 +37,27 @@ urlpatterns = [
     path("merges/<int:merge_id>/undo/", people.merge_undo, name="crm_merge_undo"),
     path("clients/to-complete/", lists.to_complete, name="crm_to_complete"),
     path("settings/members/<int:member_id>/hand-over/", people.hand_over, name="crm_hand_over"),
+    path("timeline/<str:record_type>/<int:record_id>/", timeline.timeline, name="crm_timeline"),
+    path(
+        "timeline/<str:record_type>/<int:record_id>/log/",
+        timeline.log_activity,
+        name="crm_activity_log",
+    ),
+    path("activities/<int:activity_id>/edit/", timeline.edit_activity, name="crm_activity_edit"),
+    path(
+        "activities/<int:activity_id>/versions/",
+        timeline.activity_versions_page,
+        name="crm_activity_versions",
+    ),
+    path(
+        "activities/<int:activity_id>/archive/",
+        timeline.archive_activity,
+        name="crm_activity_archive",
+    ),
+    path(
+        "activities/<int:activity_id>/restore/",
+        timeline.restore_activity,
+        name="crm_activity_restore",
+    ),
+    path("activities/<int:activity_id>/file/", timeline.activity_file, name="crm_activity_file"),
 ]

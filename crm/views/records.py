@@ -38,6 +38,7 @@ from crm.views.common import (
     first_error,
     member,
 )
+from crm.views.timeline import timeline_context
 
 SECTION_FIELDS = ("phones", "emails", "messengers", "companies", "addresses")
 
@@ -99,6 +100,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     card = contact_card_page(member(request), contact_id)
     context = _card_context(card, card.contact, CONTACT)
     context["contact"] = card.contact
+    context.update(timeline_context(request, "contact", card.contact))
     return render(request, "crm/contact_card.html", context)
 
 
@@ -107,6 +109,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     card = company_card_page(member(request), company_id)
     context = _card_context(card, card.company, COMPANY)
     context["company"] = card.company
+    context.update(timeline_context(request, "company", card.company))
     return render(request, "crm/company_card.html", context)
 
 
