@@ -48,6 +48,11 @@ def card_url(record_type: str, record_id: int) -> str:
         return reverse("home")
 
 
+def record_name(record: Any) -> str:
+    """A contact's or company's name, a deal's title."""
+    return str(getattr(record, "display_name", None) or getattr(record, "title", "") or "")
+
+
 def _record_type(record_type: str) -> str:
     if record_type not in RECORD_TYPES:
         raise CrmNotFoundError()
@@ -156,11 +161,13 @@ def _form_context(
     return {
         "record_type": record_type,
         "record": record,
+        "record_name": record_name(record),
         "kind": kind,
         "kind_label": ActivityKind(kind).label,
         "kinds": ActivityKind.choices,
         "values": values,
         "errors": errors or {},
+        "record_errors": (errors or {}).get("__all__", []),
         "activity": activity,
         "directions": [
             choice
@@ -322,6 +329,7 @@ def activity_versions_page(request: HttpRequest, activity_id: int) -> HttpRespon
             "activity": activity,
             "versions": activity_versions(activity),
             "record": record,
+            "record_name": record_name(record),
             "card_url": card_url(record_type, record.pk),
         },
     )
