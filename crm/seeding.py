@@ -1139,3 +1139,7 @@ def seed_workspace(
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     return {**context.made, "seconds": round(time.monotonic() - started, 2)}
+
+
+# The daily-work steps register themselves in SEED_STEPS (see the docstring).
+import crm.seeding_timeline  # noqa: E402, F401
