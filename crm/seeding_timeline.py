@@ -25,6 +25,7 @@ from crm.models import Activity, Deal
 from crm.seeding import SEED_STEPS, SeedContext, SeedStep, _jsonb, copy_rows, next_ids
 
 BUSIEST_ENTRIES = 5000
+POOL_SIZE = 3000
 
 CALL_TEXTS = [
     "Обсудили условия поставки, клиент ждёт коммерческое предложение",
@@ -258,7 +259,9 @@ def _entry(context: SeedContext, kind: str, searchable: _Searchable) -> dict[str
         " ".join(details.get("participants", [])),
     )
     if kind == "call" and row["number"]:
-        row["search_text"] = f"{row['search_text']} {normalize.search_text(row['number'])}".strip()
+        # The number's search form (crm.normalize.search_text keeps digits, "+" and "-").
+        row["search_text"] = f"{row['search_text']} {row['number']}".strip()
+    row["details_json"] = _jsonb(row["details"])
     return row
 
 
@@ -272,19 +275,26 @@ def seed_activities(context: SeedContext, count: int) -> None:
     kinds = [kind for kind, _weight in KINDS]
     weights = [weight for _kind, weight in KINDS]
     searchable = _Searchable()
+    # Variants made once per kind, then picked per row: a million rows need no more.
+    pools = {kind: [_entry(context, kind, searchable) for _ in range(POOL_SIZE)] for kind in kinds}
     now = context.now
+    span = 3 * 365 * 86400 - 3600
+    random, getrandbits, managers = rng.random, rng.getrandbits, context.manager_ids
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
 
     def rows() -> Any:
         chosen = rng.choices(kinds, weights, k=len(owners))
         for pk, (contact_id, company_id, deal_id), kind in zip(ids, owners, chosen, strict=True):
-            entry = _entry(context, kind, searchable)
-            occurred = context.past(3 * 365)
-            if kind == "meeting" and rng.random() < 0.05:
-                occurred = now + dt.timedelta(days=rng.randint(1, 20))
-            edited = occurred + dt.timedelta(hours=1) if rng.random() < 0.02 else None
+            pool = pools[kind]
+            entry = pool[int(random() * len(pool))]
+            occurred = now - dt.timedelta(seconds=3600 + int(random() * span))
+            if kind == "meeting" and random() < 0.05:
+                occurred = now + day * (1 + int(random() * 20))
+            created = occurred if occurred < now else now
+            edited = occurred + hour if random() < 0.02 else None
             yield (
                 pk,
-                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                str(uuid.UUID(int=getrandbits(128), version=4)),
                 kind,
                 contact_id,
                 company_id,
@@ -298,18 +308,18 @@ def seed_activities(context: SeedContext, count: int) -> None:
                 entry["currency"],
                 entry["status"],
                 entry["duration_seconds"],
-                _jsonb(entry["details"]),
+                entry["details_json"],
                 "",
                 "",
                 None,
                 "",
-                rng.choice(context.manager_ids),
+                managers[int(random() * len(managers))],
                 "",
                 entry["search_text"],
                 None,
                 None,
-                min(occurred, now),
-                edited or min(occurred, now),
+                created,
+                edited or created,
                 edited,
             )
 

@@ -1,4 +1,3 @@
-
 """/api/activities: the timeline through the API, with the card's rules and access."""
 
 import pytest
