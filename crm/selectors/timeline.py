@@ -90,25 +90,27 @@ def decode_position(value: Any) -> tuple[dt.datetime, int] | None:
         return None
 
 
-def _branches(user: Any, record_type: str, record: Any) -> list[Q]:
+def _branches(user: Any, record_type: str, record: Any, related_ids: list[int] | None) -> list[Q]:
     """One condition per owner whose entries this timeline shows (each uses one index)."""
     if record_type == "deal":
         return [Q(deal_id=record.pk)]
-    sees_all = sees_all_clients(user)
     if record_type == "contact":
-        companies = ContactCompany.objects.filter(contact_id=record.pk)
-        if not sees_all:
-            companies = companies.filter(company__responsible_id=user.pk)
-        company_ids = list(
-            companies.order_by("id").values_list("company_id", flat=True)[:MAX_RELATED_OWNERS]
-        )
+        if related_ids is not None:
+            company_ids = list(related_ids)[:MAX_RELATED_OWNERS]
+        else:
+            companies = ContactCompany.objects.filter(contact_id=record.pk)
+            if not sees_all_clients(user):
+                companies = companies.filter(company__responsible_id=user.pk)
+            company_ids = list(
+                companies.order_by("id").values_list("company_id", flat=True)[:MAX_RELATED_OWNERS]
+            )
         # An entry on both this contact and its company is shown once, as the contact's.
         return [Q(contact_id=record.pk)] + [
             Q(company_id=company_id) & (Q(contact_id__isnull=True) | ~Q(contact_id=record.pk))
             for company_id in company_ids
         ]
     people = ContactCompany.objects.filter(company_id=record.pk)
-    if not sees_all:
+    if not sees_all_clients(user):
         people = people.filter(contact__responsible_id=user.pk)
     return [
         Q(company_id=record.pk),
@@ -137,17 +139,19 @@ def timeline_page(
     query: TimelineQuery | None = None,
     *,
     page_size: int = PAGE_SIZE,
+    related_ids: list[int] | None = None,
 ) -> TimelinePage:
     """One page of `record`'s timeline as `user` may see it (the caller checked `record`).
 
     Three queries at most (the related owners, the page's ids, the page's rows) whatever
-    the number of entries. Entries carry `from_record` (the other client they come from,
-    or None) and `is_edited`.
+    the number of entries; two when the caller passes `related_ids` (a contact's card
+    knows the companies the member sees). Entries carry `from_record` (the other client
+    they come from, or None) and `is_edited`.
     """
     query = query or TimelineQuery()
     if query.archived and not getattr(user, "is_workspace_admin", False):
         query.archived = False
-    branches = _branches(user, record_type, record)
+    branches = _branches(user, record_type, record, related_ids)
     limit = page_size + 1
     parts = [
         _filtered(branch, query).order_by("-occurred_at", "-id").values("id", "occurred_at")[:limit]

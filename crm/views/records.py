@@ -100,7 +100,14 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     card = contact_card_page(member(request), contact_id)
     context = _card_context(card, card.contact, CONTACT)
     context["contact"] = card.contact
-    context.update(timeline_context(request, "contact", card.contact))
+    context.update(
+        timeline_context(
+            request,
+            "contact",
+            card.contact,
+            related_ids=[link.company_id for link in card.company_links],
+        )
+    )
     return render(request, "crm/contact_card.html", context)
 
 

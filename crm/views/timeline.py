@@ -59,11 +59,17 @@ def _record_type(record_type: str) -> str:
     return record_type
 
 
-def timeline_context(request: HttpRequest, record_type: str, record: Any) -> dict[str, Any]:
+def timeline_context(
+    request: HttpRequest, record_type: str, record: Any, *, related_ids: list[int] | None = None
+) -> dict[str, Any]:
     """What `crm/timeline/_timeline.html` needs for `record`'s card (4 or 5 queries)."""
     user = member(request)
     page = timeline_page(
-        user, record_type, record, TimelineQuery.from_params(request.GET, prefix=PREFIX)
+        user,
+        record_type,
+        record,
+        TimelineQuery.from_params(request.GET, prefix=PREFIX),
+        related_ids=related_ids,
     )
     return {
         "timeline": page,

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (Cyrillic text is the data)
 """Contact and company lists filter and sort by the last contact with the client."""
 
 import datetime as dt
@@ -37,7 +36,7 @@ def three(owner, make_contact):  # type: ignore[no-untyped-def]
 
 
 def test_no_contact_for_more_than_n_days_includes_the_never_contacted(owner, three):
-    recent, old, never = three
+    _recent, old, never = three
 
     page = contacts_for_list(owner, filters=ClientFilter.from_dict({"no_contact_days": "30"}))
 
