@@ -300,7 +300,8 @@ def _clean(
             errors.add("duration_seconds", _("A missed call has no duration."))
         values["duration_seconds"] = duration
         outcome = _choice(given("outcome"), CallOutcome, errors, "outcome", required=False)
-        if outcome:
+        # A missed call has no outcome (the quick form's default one is dropped).
+        if outcome and values["direction"] != Direction.MISSED:
             values["details"]["outcome"] = outcome
         values["number"] = _text(given("number"), 64)
         if values["number"] and len(normalize.digits_of(values["number"])) < 3:
@@ -673,7 +674,7 @@ def edit_activity(
                 activity=found, snapshot=before, edited_by=acting_user, edited_at=found.edited_at
             )
             found.save()
-            if before["occurred_at"] != after["occurred_at"]:
+            if any(before[name] != after[name] for name in ("occurred_at", "direction")):
                 _refresh_for(found)
     except Exception:
         _delete_stored(found, previous_name)
