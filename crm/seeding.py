@@ -1141,6 +1141,7 @@ def seed_workspace(
     return {**context.made, "seconds": round(time.monotonic() - started, 2)}
 
 
-# Steps of the daily-work issue, in run order: deals first (activities and tasks link to
-# deals through context.deal_ids).
-import crm.seeding_deals  # noqa: E402, F401
+# The daily-work steps register themselves in SEED_STEPS, in run order: deals first
+# (activities and tasks link to deals through context.deal_ids).
+import crm.seeding_deals  # noqa: E402
+import crm.seeding_timeline  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import deals, lists, people, pipelines, records, search
+from crm.views import deals, lists, people, pipelines, records, search, timeline
 
 urlpatterns = [
     path("search/", search.search, name="crm_search"),
@@ -68,4 +68,27 @@ urlpatterns = [
         pipelines.loss_reason_update,
         name="crm_loss_reason_update",
     ),
+    path("timeline/<str:record_type>/<int:record_id>/", timeline.timeline, name="crm_timeline"),
+    path(
+        "timeline/<str:record_type>/<int:record_id>/log/",
+        timeline.log_activity,
+        name="crm_activity_log",
+    ),
+    path("activities/<int:activity_id>/edit/", timeline.edit_activity, name="crm_activity_edit"),
+    path(
+        "activities/<int:activity_id>/versions/",
+        timeline.activity_versions_page,
+        name="crm_activity_versions",
+    ),
+    path(
+        "activities/<int:activity_id>/archive/",
+        timeline.archive_activity,
+        name="crm_activity_archive",
+    ),
+    path(
+        "activities/<int:activity_id>/restore/",
+        timeline.restore_activity,
+        name="crm_activity_restore",
+    ),
+    path("activities/<int:activity_id>/file/", timeline.activity_file, name="crm_activity_file"),
 ]

@@ -171,6 +171,8 @@ CACHES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# One file on a client's timeline (crm.timeline_files): at most this many bytes.
+TIMELINE_MAX_FILE_BYTES = env.int("TIMELINE_MAX_FILE_BYTES", default=25 * 1024 * 1024)
 STATIC_ROOT = BASE_DIR / ".local" / "static"
 STATIC_URL = "/static/"
 # Workspace backups: encrypted archives in their own storage, never under MEDIA_ROOT or any

@@ -91,6 +91,15 @@ def _contact_and_company(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"contact_id": sample.member_id, "company_id": sample.member_id}
 
 
+def _timeline_of_contact(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"record_type": "contact", "record_id": sample.contact_id}
+
+
+def _activity(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # An id of A's numbering (ids are per schema); B answers before it looks one up.
+    return {"activity_id": sample.contact_id}
+
+
 def _contacts(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"record_type": "contact"}
 
@@ -258,6 +267,18 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "crm_loss_reason_update": IsolationCheck(
         "post", Outcome.LOGIN_PAGE, lambda s: {"reason_id": 1}, {"action": "archive"}
     ),
+    # The timeline on a card (any ids of A: B sends A's session to its login page first).
+    "crm_timeline": IsolationCheck("get", Outcome.LOGIN_PAGE, _timeline_of_contact),
+    "crm_activity_log": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _timeline_of_contact, {"kind": "note", "text": "Hijacked"}
+    ),
+    "crm_activity_edit": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _activity, {"text": "Hijacked"}
+    ),
+    "crm_activity_versions": IsolationCheck("get", Outcome.LOGIN_PAGE, _activity),
+    "crm_activity_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, _activity),
+    "crm_activity_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, _activity),
+    "crm_activity_file": IsolationCheck("get", Outcome.LOGIN_PAGE, _activity),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),
@@ -403,5 +424,19 @@ API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "api:api_loss_reason_create": IsolationCheck(
         "post", Outcome.API_UNAUTHORIZED, data={"name": "Intruder"}
     ),
+    "api:api_activity_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_activity_create": IsolationCheck(
+        "post",
+        Outcome.API_UNAUTHORIZED,
+        data={"kind": "note", "text": "Hijacked", "contact_id": "1"},
+    ),
+    "api:api_activity_upload": IsolationCheck("post", Outcome.API_UNAUTHORIZED),
+    "api:api_activity_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _activity),
+    "api:api_activity_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _activity, {"text": "Hijacked"}
+    ),
+    "api:api_activity_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _activity),
+    "api:api_activity_restore": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _activity),
+    "api:api_activity_file": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _activity),
 }
 ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

@@ -43,13 +43,31 @@ class Activity(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("type"), max_length=16, choices=ActivityKind.choices)
     contact = models.ForeignKey(
-        "crm.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+        "crm.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        # The partial (owner, -occurred_at, -id) index below serves every lookup by owner.
+        db_index=False,
     )
     company = models.ForeignKey(
-        "crm.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+        "crm.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        # The partial (owner, -occurred_at, -id) index below serves every lookup by owner.
+        db_index=False,
     )
     deal = models.ForeignKey(
-        "crm.Deal", on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+        "crm.Deal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        # The partial (owner, -occurred_at, -id) index below serves every lookup by owner.
+        db_index=False,
     )
     # When it happened (a call's start, a meeting's time, a payment's date): the card's order.
     occurred_at = models.DateTimeField(_("when"))

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from crm.models import Company, Contact, ContactCompany, Email, Messenger, Phone, RecordType
@@ -36,6 +37,7 @@ ARCHIVED_STATES = ("active", "archived", "all")
 CONTACT_SORTS = {
     "created_at": ("created_at", "id"),
     "updated_at": ("updated_at", "id"),
+    "last_contact_at": ("last_contact_at", "id"),
     "name": ("surname", "first_name", "patronymic", "id"),
     "surname": ("surname", "first_name", "id"),
     "first_name": ("first_name", "surname", "id"),
@@ -49,6 +51,7 @@ CONTACT_SORTS = {
 COMPANY_SORTS = {
     "created_at": ("created_at", "id"),
     "updated_at": ("updated_at", "id"),
+    "last_contact_at": ("last_contact_at", "id"),
     "name": ("name", "id"),
     "legal_name": ("legal_name", "id"),
     "tax_number": ("tax_number", "id"),
@@ -98,6 +101,10 @@ class ClientFilter:
     consent_advertising: str = ""
     created_from: dt.date | None = None
     created_to: dt.date | None = None
+    # "No contact for more than N days" (never contacted included) and a last-contact range.
+    no_contact_days: int | None = None
+    last_contact_from: dt.date | None = None
+    last_contact_to: dt.date | None = None
     archived: str = "active"
     company: int | None = None
     custom: list[CustomCondition] = field(default_factory=list)
@@ -150,6 +157,7 @@ class ClientFilter:
         consent_ad = str(data.get("consent_advertising") or "")
         archived = str(data.get("archived") or "active")
         company = ids(data.get("company"))
+        quiet = ids(data.get("no_contact_days"))
         return cls(
             responsible=ids(data.get("responsible")),
             tags=ids(data.get("tags")),
@@ -158,6 +166,9 @@ class ClientFilter:
             consent_advertising=consent_ad if consent_ad in CONSENT_STATES else "",
             created_from=day(data.get("created_from")),
             created_to=day(data.get("created_to")),
+            no_contact_days=min(quiet[0], 36500) if quiet and quiet[0] > 0 else None,
+            last_contact_from=day(data.get("last_contact_from")),
+            last_contact_to=day(data.get("last_contact_to")),
             archived=archived if archived in ARCHIVED_STATES else "active",
             company=company[0] if company else None,
             custom=conditions,
@@ -179,6 +190,12 @@ class ClientFilter:
             data["created_from"] = self.created_from.isoformat()
         if self.created_to:
             data["created_to"] = self.created_to.isoformat()
+        if self.no_contact_days:
+            data["no_contact_days"] = self.no_contact_days
+        if self.last_contact_from:
+            data["last_contact_from"] = self.last_contact_from.isoformat()
+        if self.last_contact_to:
+            data["last_contact_to"] = self.last_contact_to.isoformat()
         if self.archived != "active":
             data["archived"] = self.archived
         if self.company:
@@ -293,6 +310,15 @@ def apply_filter(records: QuerySet[Any], filters: ClientFilter, record_type: str
         records = records.filter(created_at__date__gte=filters.created_from)
     if filters.created_to:
         records = records.filter(created_at__date__lte=filters.created_to)
+    if filters.no_contact_days:
+        quiet_since = timezone.now() - dt.timedelta(days=filters.no_contact_days)
+        records = records.filter(
+            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=quiet_since)
+        )
+    if filters.last_contact_from:
+        records = records.filter(last_contact_at__date__gte=filters.last_contact_from)
+    if filters.last_contact_to:
+        records = records.filter(last_contact_at__date__lte=filters.last_contact_to)
     if record_type == RecordType.CONTACT:
         if filters.consent_personal_data:
             records = records.filter(

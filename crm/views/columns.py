@@ -39,6 +39,7 @@ CONTACT_COLUMNS = [
     Column("birthday", _("Birthday"), "birthday"),
     Column("created_at", _("Created"), "created_at"),
     Column("updated_at", _("Updated"), "updated_at"),
+    Column("last_contact_at", _("Last contact"), "last_contact_at"),
 ]
 COMPANY_COLUMNS = [
     Column("name", _("Name"), "name"),
@@ -54,6 +55,7 @@ COMPANY_COLUMNS = [
     Column("tags", _("Tags"), "tags"),
     Column("created_at", _("Created"), "created_at"),
     Column("updated_at", _("Updated"), "updated_at"),
+    Column("last_contact_at", _("Last contact"), "last_contact_at"),
 ]
 DEFAULT_COLUMNS: dict[str, list[str]] = {
     RecordType.CONTACT: [

@@ -19,7 +19,7 @@ from crm.views.columns import Column
 
 # Plain text attributes shown as they are.
 TEXT_COLUMNS = frozenset({"position", "tax_number", "legal_name", "industry", "address"})
-DATE_COLUMNS = frozenset({"birthday", "created_at", "updated_at", "last_contact_at"})
+DATE_COLUMNS = frozenset({"birthday", "created_at", "updated_at"})
 
 
 def _td(column: Column, content: Any, css_class: str = "") -> SafeString:
@@ -121,6 +121,18 @@ class CellRenderer:
             return _td(column, content)
         if key in ("consent_personal_data", "consent_advertising"):
             return _td(column, _consent(str(getattr(record, key, "") or "")))
+        if key == "last_contact_at":
+            value = record.last_contact_at
+            content = (
+                format_html(
+                    '<time datetime="{}">{}</time>',
+                    value.isoformat(),
+                    date_format(value, "DATE_FORMAT"),
+                )
+                if value
+                else format_html('<span class="muted">{}</span>', _("never"))
+            )
+            return _td(column, content)
         if key in DATE_COLUMNS:
             value = getattr(record, key, None)
             return _td(column, date_format(value, "DATE_FORMAT") if value else "")

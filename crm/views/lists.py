@@ -44,6 +44,9 @@ FILTER_KEYS = (
     "consent_advertising",
     "created_from",
     "created_to",
+    "no_contact_days",
+    "last_contact_from",
+    "last_contact_to",
     "archived",
 )
 CUSTOM_PREFIX = "cf_"
@@ -112,6 +115,9 @@ def filter_from_params(params: QueryDict, custom_filters: list[CustomFilter]) ->
         "consent_advertising",
         "created_from",
         "created_to",
+        "no_contact_days",
+        "last_contact_from",
+        "last_contact_to",
         "archived",
         "company",
     ):
@@ -168,6 +174,9 @@ def params_from_filter(filters: dict[str, Any]) -> QueryDict:
         "consent_advertising",
         "created_from",
         "created_to",
+        "no_contact_days",
+        "last_contact_from",
+        "last_contact_to",
         "archived",
         "company",
     ):

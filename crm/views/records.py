@@ -39,6 +39,7 @@ from crm.views.common import (
     first_error,
     member,
 )
+from crm.views.timeline import timeline_context
 
 SECTION_FIELDS = ("phones", "emails", "messengers", "companies", "addresses")
 
@@ -102,6 +103,14 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     context["contact"] = card.contact
     context["client_deals"] = client_deals(member(request), contact=card.contact)
     context["new_deal_query"] = f"contact={card.contact.pk}"
+    context.update(
+        timeline_context(
+            request,
+            "contact",
+            card.contact,
+            related_ids=[link.company_id for link in card.company_links],
+        )
+    )
     return render(request, "crm/contact_card.html", context)
 
 
@@ -112,6 +121,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     context["company"] = card.company
     context["client_deals"] = client_deals(member(request), company=card.company)
     context["new_deal_query"] = f"company={card.company.pk}"
+    context.update(timeline_context(request, "company", card.company))
     return render(request, "crm/company_card.html", context)
 
 

@@ -459,6 +459,33 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _timeline_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    timeline = results.get("timeline")
+    if not isinstance(timeline, dict):
+        return []
+    rows = []
+    seeded = (timeline.get("seed") or {}).get("activities")
+    if isinstance(seeded, dict):
+        rows.append(
+            (
+                f"seed_crm --activities: {seeded.get('activities', 0)} entries",
+                f"{seeded.get('seconds', 0):.0f} s",
+                f"<150s: {_verdict(float(seeded.get('seconds', 0)), 150.0)}",
+            )
+        )
+    for kind in ("selectors", "http"):
+        for figure in timeline.get(kind) or []:
+            rows.append(
+                (
+                    figure["name"],
+                    f"p50 {figure['p50_ms']:.1f} ms, p95 {figure['p95_ms']:.1f} ms",
+                    f"pg p95 {figure['pg_p95_ms']:.1f} ms, {figure['queries']} queries, "
+                    f"<=50ms: {_verdict(figure['p95_ms'], 50.0)}",
+                )
+            )
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
         _signup_rows(results)
@@ -466,6 +493,7 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
         + _scaling_rows(results)
         + _crm_rows(results)
         + _deals_rows(results)
+        + _timeline_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -497,6 +525,19 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- main
+
+
+# Each --X-only flag runs that benchmark alone (several may be given together).
+ONLY_FLAGS = {
+    "crm_only": "crm",
+    "only_billing": "billing",
+    "deals_only": "deals",
+    "timeline_only": "timeline",
+}
+
+
+def _only_benchmarks(arguments: argparse.Namespace) -> set[str]:
+    return {name for flag, name in ONLY_FLAGS.items() if getattr(arguments, flag, False)}
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -587,6 +628,21 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="only the deals benchmark: board, deal list by manager, forecast (bench_deals)",
     )
     parser.add_argument(
+        "--timeline-activities",
+        type=int,
+        default=1_000_000,
+        help="timeline entries seeded for the timeline benchmark (1000000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--timeline-runs", type=int, default=200, help="runs per timeline scenario (200)"
+    )
+    parser.add_argument(
+        "--timeline-only",
+        action="store_true",
+        help="only the timeline benchmark (seeds --crm-contacts/--crm-companies clients and "
+        "--timeline-activities entries, then the contact card with its timeline)",
+    )
+    parser.add_argument(
         "--billing-events",
         type=int,
         default=1000,
@@ -672,7 +728,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.deals_only:
+        only = _only_benchmarks(arguments)
+
+        def wanted(name: str) -> bool:
+            return not only or name in only
+
+        if wanted("crm") and arguments.crm_contacts > 0:
+            say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
+            runner.module(
+                "crm",
+                "bench_crm",
+                *("--contacts", str(arguments.crm_contacts)),
+                *("--companies", str(arguments.crm_companies)),
+                *("--runs", str(arguments.crm_runs)),
+            )
+        if wanted("deals") and arguments.deals > 0 and arguments.crm_contacts > 0:
             say("\n== Deals: seed_crm --deals, then board, list by manager, forecast (bench_deals)")
             runner.module(
                 "deals",
@@ -682,32 +752,19 @@ def main(argv: list[str] | None = None) -> int:
                 *("--deals", str(arguments.deals)),
                 *("--runs", str(arguments.deals_runs)),
             )
-        if arguments.crm_contacts > 0 and not (arguments.only_billing or arguments.deals_only):
-            say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
+        if wanted("timeline") and arguments.timeline_activities > 0:
+            say("\n== Timeline: seed_crm --activities, then the contact card with its timeline")
             runner.module(
-                "crm",
-                "bench_crm",
+                "timeline",
+                "bench_timeline",
                 *("--contacts", str(arguments.crm_contacts)),
                 *("--companies", str(arguments.crm_companies)),
-                *("--runs", str(arguments.crm_runs)),
+                *("--activities", str(arguments.timeline_activities)),
+                *("--runs", str(arguments.timeline_runs)),
             )
-        if (
-            arguments.deals > 0
-            and not arguments.deals_only
-            and arguments.crm_contacts > 0
-            and not arguments.only_billing
-        ):
-            runner.module(
-                "deals",
-                "bench_deals",
-                *("--contacts", str(arguments.crm_contacts)),
-                *("--companies", str(arguments.crm_companies)),
-                *("--deals", str(arguments.deals)),
-                *("--runs", str(arguments.deals_runs)),
-            )
-        if arguments.billing_events > 0 and not (arguments.crm_only or arguments.deals_only):
+        if wanted("billing") and arguments.billing_events > 0:
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
-        only_one_benchmark = arguments.crm_only or arguments.only_billing or arguments.deals_only
+        only_one_benchmark = bool(only)
         stages: list[int] = []
         if not only_one_benchmark:
             signups("signups-empty", "near-empty database")
