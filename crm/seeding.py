@@ -1139,3 +1139,7 @@ def seed_workspace(
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     return {**context.made, "seconds": round(time.monotonic() - started, 2)}
+
+
+# The daily-work steps, in run order (deals and activities go before tasks, which link to deals).
+from crm import seeding_tasks  # noqa: E402, F401

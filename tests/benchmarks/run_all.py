@@ -432,9 +432,49 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _task_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    mine = results.get("tasks")
+    if isinstance(mine, dict):
+        for key in ("selector", "page"):
+            figure = mine.get(key)
+            if isinstance(figure, dict):
+                rows.append(
+                    (
+                        f"tasks: {figure['name']}",
+                        f"p50 {figure['p50_ms']} ms, p95 {figure['p95_ms']} ms, "
+                        f"pg p95 {figure['pg_p95_ms']} ms, {figure['queries']} queries",
+                        "target p95 <= 50 ms",
+                    )
+                )
+    sweep = results.get("task-sweep")
+    if isinstance(sweep, dict) and sweep:
+        rows.append(
+            (
+                f"due-task beat cycle, {sweep['workspaces']} workspaces, hinted",
+                f"{sweep['hinted_cycle_ms']} ms ({sweep['due_workspaces']} due; choosing "
+                f"{sweep['hinted_choose_ms']} ms, idle {sweep['idle_choose_ms']} ms)",
+                "every minute",
+            )
+        )
+        rows.append(
+            (
+                f"due-task sweep in every workspace ({sweep['workspaces']})",
+                f"{sweep['plain_cycle_ms'] / 1000:.1f} s worker time, "
+                f"p95 {sweep['plain_p95_ms']} ms each",
+                "hourly safety net",
+            )
+        )
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
-        _signup_rows(results) + _billing_rows(results) + _scaling_rows(results) + _crm_rows(results)
+        _signup_rows(results)
+        + _billing_rows(results)
+        + _scaling_rows(results)
+        + _crm_rows(results)
+        + _task_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -544,6 +584,28 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="only the client-base benchmark (skips signups, populating, migrations)",
     )
     parser.add_argument(
+        "--tasks-only",
+        action="store_true",
+        help="only the tasks benchmark: 'my tasks' on a seeded workspace, then the due-task "
+        "sweep over --sweep-workspaces workspaces (made by cloning the template)",
+    )
+    parser.add_argument(
+        "--task-contacts", type=int, default=100_000, help="contacts of the tasks workspace"
+    )
+    parser.add_argument(
+        "--task-companies", type=int, default=20_000, help="companies of the tasks workspace"
+    )
+    parser.add_argument(
+        "--task-count", type=int, default=50_000, help="tasks seeded (50000; 0 skips 'my tasks')"
+    )
+    parser.add_argument("--task-runs", type=int, default=200, help="runs of 'my tasks' (200)")
+    parser.add_argument(
+        "--sweep-workspaces",
+        type=int,
+        default=1000,
+        help="workspaces the due-task sweep runs over with --tasks-only (1000; 0 skips it)",
+    )
+    parser.add_argument(
         "--billing-events",
         type=int,
         default=1000,
@@ -629,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.crm_contacts > 0 and not arguments.only_billing:
+        if arguments.crm_contacts > 0 and not (arguments.only_billing or arguments.tasks_only):
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
                 "crm",
@@ -638,9 +700,26 @@ def main(argv: list[str] | None = None) -> int:
                 *("--companies", str(arguments.crm_companies)),
                 *("--runs", str(arguments.crm_runs)),
             )
-        if arguments.billing_events > 0 and not arguments.crm_only:
+        if arguments.task_count > 0 and not (arguments.only_billing or arguments.crm_only):
+            say("\n== Tasks: seed_crm --tasks, then 'my tasks' (bench_tasks)")
+            runner.module(
+                "tasks",
+                "bench_tasks",
+                "my-tasks",
+                *("--contacts", str(arguments.task_contacts)),
+                *("--companies", str(arguments.task_companies)),
+                *("--tasks", str(arguments.task_count)),
+                *("--runs", str(arguments.task_runs)),
+            )
+        if arguments.tasks_only and arguments.sweep_workspaces > 0:
+            populate(
+                runner, arguments.sweep_workspaces, arguments.processes, arguments.populate_with
+            )
+            say("\n== Due-task sweep over every workspace (bench_tasks sweep)")
+            runner.module("task-sweep", "bench_tasks", "sweep")
+        if arguments.billing_events > 0 and not (arguments.crm_only or arguments.tasks_only):
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
-        only_one_benchmark = arguments.crm_only or arguments.only_billing
+        only_one_benchmark = arguments.crm_only or arguments.only_billing or arguments.tasks_only
         stages: list[int] = []
         if not only_one_benchmark:
             signups("signups-empty", "near-empty database")
@@ -661,6 +740,8 @@ def main(argv: list[str] | None = None) -> int:
             full_migration(
                 "full-migration-scale", f"with {workspaces}", arguments.full_migration_samples
             )
+            say("\n== Due-task sweep over every workspace (bench_tasks sweep)")
+            runner.module("task-sweep", "bench_tasks", "sweep")
     except StepFailedError as error:
         say(f"\nBENCHMARK STEP FAILED: {error}")
         status = 1
