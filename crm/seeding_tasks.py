@@ -8,6 +8,8 @@ have left them, so a seeded workspace does not wake up to a storm of notificatio
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm.models import Task
@@ -63,7 +65,7 @@ def seed_tasks(context: SeedContext, count: int) -> None:
     pick = context.random
     ids = next_ids(Task, count)
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[tuple[Any, ...]]:
         for task_id in ids:
             roll = pick.random()
             if roll < 0.2:
