@@ -76,7 +76,17 @@ def open_tasks(queryset: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def with_links(queryset: QuerySet[Task]) -> QuerySet[Task]:
-    return queryset.select_related("assignee", "contact", "company", "deal", "series")
+    """The linked records a task row shows, only the columns it shows (rows stay narrow)."""
+    return queryset.select_related("assignee", "contact", "company", "deal").only(
+        *(field.name for field in Task._meta.concrete_fields),
+        "assignee__full_name",
+        "assignee__email",
+        "contact__surname",
+        "contact__first_name",
+        "contact__patronymic",
+        "company__name",
+        "deal__title",
+    )
 
 
 @dataclass
@@ -91,8 +101,8 @@ class TaskBuckets:
         return not (self.overdue or self.today or self.upcoming)
 
 
-UPCOMING_LIMIT = 50
-OVERDUE_LIMIT = 100
+UPCOMING_LIMIT = 30
+OVERDUE_LIMIT = 50
 
 
 def split_buckets(tasks: list[Task], today: dt.date, now: dt.datetime) -> TaskBuckets:
@@ -107,7 +117,7 @@ def split_buckets(tasks: list[Task], today: dt.date, now: dt.datetime) -> TaskBu
     return buckets
 
 
-def my_tasks(user: User, *, upcoming_days: int = 14) -> TaskBuckets:
+def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     """The member's open tasks: overdue, today, the next `upcoming_days` (two queries).
 
     Uses the partial index crm_task_my_open (assignee, due_at) for both halves.
@@ -165,13 +175,6 @@ def team_overview() -> list[TeamRow]:
         )
     rows.sort(key=lambda row: (-row.overdue, -row.today, str(row.member.display_name)))
     return rows
-
-
-def tasks_of_member(user: User, assignee_id: int) -> TaskBuckets:
-    """An admin's look at one member's open tasks (as `my_tasks` shows them to that member)."""
-    member = User.objects.get(pk=assignee_id)
-    buckets = my_tasks(member)
-    return buckets
 
 
 def tasks_for_record(

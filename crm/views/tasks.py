@@ -201,7 +201,8 @@ def task_quick_add(request: HttpRequest) -> HttpResponse:
 
 def _visible_task(request: HttpRequest, task_id: int) -> Task:
     task = (
-        selectors.with_links(selectors.visible_tasks(member(request)))
+        selectors.visible_tasks(member(request))
+        .select_related("assignee", "contact", "company", "deal", "series")
         .filter(pk=task_id, archived_at__isnull=True)
         .first()
     )

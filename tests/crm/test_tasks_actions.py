@@ -419,3 +419,42 @@ def test_reminder_rules_are_for_admins(member):
         actions.save_reminder_rule(
             acting_user=member, data={"name": "X", "target": "contact:birthday"}
         )
+
+
+# ---------------------------------------------------------------- beat: fan-out and tasks
+
+
+def test_the_fan_out_sends_the_sweep_only_where_something_is_due(
+    in_workspace, owner, django_capture_on_commit_callbacks
+):
+    from crm import due_hints
+    from crm.tasks import run_date_reminders_task, schemas_to_sweep, sweep_due_tasks_task
+
+    due_hints.clear()
+    schema = in_workspace.workspace.schema_name
+    assert schemas_to_sweep() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        _task(owner, due_time="00:00")
+    assert schemas_to_sweep() == [schema]
+    # The worker's task (run twice: beat ran twice, or a retry after a crash).
+    assert sweep_due_tasks_task()["notified"] == 1
+    assert sweep_due_tasks_task()["notified"] == 0
+    assert Notification.objects.count() == 1
+    # Nothing left to notify: the hint is gone and the next minute sends nothing.
+    assert schemas_to_sweep() == []
+    assert run_date_reminders_task() == 0
+
+
+def test_a_task_due_later_sets_the_hint_to_its_time(
+    in_workspace, owner, django_capture_on_commit_callbacks
+):
+    from crm import due_hints
+    from crm.tasks import schemas_to_sweep
+
+    due_hints.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        task = _task(owner, due_date=_today() + dt.timedelta(days=2), due_time="10:00")
+    assert schemas_to_sweep() == []
+    assert in_workspace.workspace.schema_name in due_hints.due_schemas(
+        task.due_at + dt.timedelta(seconds=1)
+    )
