@@ -991,19 +991,22 @@ def _email_batch() -> int:
 
 
 def next_notification_due() -> dt.datetime | None:
-    """When this workspace's next due notification goes (for the fan-out's hint)."""
-    first = (
-        Task.objects.filter(
-            status=TaskStatus.OPEN, notified_at__isnull=True, archived_at__isnull=True
-        )
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    if first is None:
-        return None
-    # A dateless task's notice goes earlier than its due_at: be early, never late.
-    return first - recurrence.DATELESS_NOTICE_BEFORE
+    """When this workspace's next due notification goes (for the fan-out's hint).
+
+    Two reads of the sweep's partial index: the first timed task, and the first
+    dateless one (notified at 09:00 of its day, before its end-of-day due moment).
+    """
+    waiting = Task.objects.filter(
+        status=TaskStatus.OPEN, notified_at__isnull=True, archived_at__isnull=True
+    ).order_by("due_at")
+    moments = []
+    timed = waiting.filter(due_has_time=True).values_list("due_at", flat=True).first()
+    if timed is not None:
+        moments.append(timed)
+    dateless = waiting.filter(due_has_time=False).values_list("due_at", flat=True).first()
+    if dateless is not None:
+        moments.append(recurrence.notify_at(dateless, has_time=False))
+    return min(moments) if moments else None
 
 
 # ---------------------------------------------------------------- notifications

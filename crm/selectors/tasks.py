@@ -95,6 +95,8 @@ class TaskBuckets:
     today: list[Task]
     upcoming: list[Task]
     today_date: dt.date
+    # How many are due up to today in all, when more than the list shows (else None).
+    due_total: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -134,7 +136,11 @@ def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
             :UPCOMING_LIMIT
         ]
     )
-    return split_buckets(due_soon + later, today, now)
+    buckets = split_buckets(due_soon + later, today, now)
+    if len(due_soon) == OVERDUE_LIMIT:
+        # Only when the list is cut: one more indexed count.
+        buckets.due_total = mine.filter(due_at__lte=end_of_today).count()
+    return buckets
 
 
 @dataclass

@@ -183,3 +183,20 @@ def test_my_tasks_page_query_count_does_not_grow_with_tasks(in_workspace, owner,
     with CaptureQueriesContext(connection) as many:
         browser.get("/tasks/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_long_overdue_list_says_how_many_there_are(in_workspace, owner):
+    yesterday = selectors.workspace_today() - dt.timedelta(days=1)
+    first = _task(owner, due_date=yesterday)
+    Task.objects.bulk_create(
+        Task(
+            title=f"Старая {number}",
+            due_at=first.due_at,
+            due_date=yesterday,
+            due_has_time=False,
+            assignee=owner,
+        )
+        for number in range(54)
+    )
+    page = text_of(browser_for(in_workspace, owner).get("/tasks/"))
+    assert "The oldest 50 of 55 tasks due by today are shown" in page
