@@ -471,8 +471,10 @@ class SeedStep:
     tables: tuple[str, ...] = ()
 
 
-# In run order; modules of later issues append theirs (see the module's docstring).
+# Modules of later issues append theirs (see the module's docstring).
 SEED_STEPS: list[SeedStep] = []
+# Deals first: activities and tasks link to deals through context.deal_ids.
+RUN_ORDER = ("deals", "activities", "tasks")
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -1096,7 +1098,10 @@ def seed_workspace(
     unknown = set(more) - {step.name for step in SEED_STEPS}
     if unknown:
         raise ValueError(f"unknown seed steps: {', '.join(sorted(unknown))}")
-    steps = [step for step in SEED_STEPS if step.name in more]
+    steps = sorted(
+        (step for step in SEED_STEPS if step.name in more),
+        key=lambda step: RUN_ORDER.index(step.name) if step.name in RUN_ORDER else len(RUN_ORDER),
+    )
     started = time.monotonic()
     managers = list(User.objects.filter(is_active=True).order_by("id"))
     if not managers:
@@ -1141,7 +1146,8 @@ def seed_workspace(
     return {**context.made, "seconds": round(time.monotonic() - started, 2)}
 
 
-# The daily-work steps register themselves in SEED_STEPS, in run order: deals first
-# (activities and tasks link to deals through context.deal_ids).
+# The daily-work steps register themselves in SEED_STEPS (import order is isort's, so
+# seed_workspace runs them in RUN_ORDER).
 import crm.seeding_deals  # noqa: E402
+import crm.seeding_tasks  # noqa: E402
 import crm.seeding_timeline  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import deals, lists, people, pipelines, records, search, timeline
+from crm.views import deals, lists, people, pipelines, records, search, tasks, timeline
 
 urlpatterns = [
     path("search/", search.search, name="crm_search"),
@@ -36,6 +36,31 @@ urlpatterns = [
     path("clients/<str:record_type>/merge/", people.merge, name="crm_merge"),
     path("merges/<int:merge_id>/undo/", people.merge_undo, name="crm_merge_undo"),
     path("clients/to-complete/", lists.to_complete, name="crm_to_complete"),
+    path("tasks/", tasks.my_tasks, name="crm_my_tasks"),
+    path("tasks/team/", tasks.team_tasks, name="crm_team_tasks"),
+    path("tasks/new/", tasks.task_create, name="crm_task_create"),
+    path("tasks/quick-add/", tasks.task_quick_add, name="crm_task_quick_add"),
+    path("tasks/client-options/", tasks.link_options, name="crm_task_client_options"),
+    path("tasks/<int:task_id>/", tasks.task_detail, name="crm_task_detail"),
+    path("tasks/<int:task_id>/edit/", tasks.task_edit, name="crm_task_edit"),
+    path("tasks/<int:task_id>/complete/", tasks.task_complete, name="crm_task_complete"),
+    path("tasks/<int:task_id>/skip/", tasks.task_skip, name="crm_task_skip"),
+    path("tasks/<int:task_id>/reopen/", tasks.task_reopen, name="crm_task_reopen"),
+    path("tasks/<int:task_id>/archive/", tasks.task_archive, name="crm_task_archive"),
+    path("notifications/", tasks.notifications, name="crm_notifications"),
+    path("notifications/read/", tasks.notifications_read, name="crm_notifications_read"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        tasks.notification_open,
+        name="crm_notification_open",
+    ),
+    path("settings/reminders/", tasks.reminder_settings, name="crm_reminders"),
+    path(
+        "settings/reminders/<int:rule_id>/remove/",
+        tasks.reminder_archive,
+        name="crm_reminder_archive",
+    ),
+    path("settings/crm/", tasks.crm_settings_page, name="crm_settings"),
     path("settings/members/<int:member_id>/hand-over/", people.hand_over, name="crm_hand_over"),
     path("deals/", deals.deal_board, name="crm_deal_board"),
     path("deals/list/", deals.deal_list, name="crm_deal_list"),

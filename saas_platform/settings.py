@@ -357,6 +357,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 10,
         "tenant_schemas": ["public"],
     },
+    # CRM: the due-task fan-out reads a Redis hint and sends the sweep only to workspaces
+    # with something due; the hourly entries go to every workspace (safety net, reminders).
+    "crm-due-fan-out": {
+        "task": "crm.fan_out_due_tasks",
+        "schedule": 60,
+        "tenant_schemas": ["public"],
+    },
+    "crm-due-sweep-all": {
+        "task": "crm.sweep_due_tasks",
+        "schedule": crontab(minute=17),
+    },
+    "crm-date-reminders": {
+        "task": "crm.run_date_reminders",
+        "schedule": crontab(minute=7),
+    },
     "billing-reconcile": {
         "task": "billing.reconcile_subscriptions",
         "schedule": crontab(hour=3, minute=30),

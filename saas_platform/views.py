@@ -22,6 +22,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The workspace's first screen: what to do next (onboarding.checklist), then the work."""
+    from crm.selectors.tasks import day_work
     from onboarding.checklist import checklist_for
 
     checklist = checklist_for(request.user)  # type: ignore[arg-type]
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {
+            "day": day_work(request.user),  # type: ignore[arg-type]
             "checklist": checklist,
             "checklist_done": all(item.done for item in checklist),
             "workspace_zone": zone_label(request.tenant.time_zone),  # type: ignore[attr-defined]

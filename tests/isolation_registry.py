@@ -78,6 +78,11 @@ def _api_custom_field(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"field_id": sample.custom_field_id}
 
 
+def _api_task(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # Any id of A: B refuses A's key before it looks a task up.
+    return {"task_id": sample.member_id}
+
+
 def _contact(sample: CrossWorkspaceSample) -> dict[str, object]:
     # Any id of A: B sends A's session to its login page before it looks a record up.
     return {"contact_id": sample.member_id}
@@ -279,6 +284,46 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "crm_activity_archive": IsolationCheck("post", Outcome.LOGIN_PAGE, _activity),
     "crm_activity_restore": IsolationCheck("post", Outcome.LOGIN_PAGE, _activity),
     "crm_activity_file": IsolationCheck("get", Outcome.LOGIN_PAGE, _activity),
+    # Tasks, notifications, reminders (any id of A: B answers before looking it up).
+    "crm_my_tasks": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_team_tasks": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_task_create": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"title": "Intruder", "due_date": "2026-12-01"}
+    ),
+    "crm_task_quick_add": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"title": "Intruder", "due_date": "2026-12-01"}
+    ),
+    "crm_task_client_options": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_task_detail": IsolationCheck(
+        "get", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}
+    ),
+    "crm_task_edit": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}, {"title": "Hijacked"}
+    ),
+    "crm_task_complete": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}, {"result": "x"}
+    ),
+    "crm_task_skip": IsolationCheck("post", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}),
+    "crm_task_reopen": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}
+    ),
+    "crm_task_archive": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"task_id": s.member_id}
+    ),
+    "crm_notifications": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "crm_notifications_read": IsolationCheck("post", Outcome.LOGIN_PAGE),
+    "crm_notification_open": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"notification_id": s.member_id}
+    ),
+    "crm_reminders": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"name": "Intruder", "target": "contact:birthday"}
+    ),
+    "crm_reminder_archive": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, lambda s: {"rule_id": s.member_id}
+    ),
+    "crm_settings": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"callback_within_minutes": "1"}
+    ),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),
@@ -438,5 +483,17 @@ API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "api:api_activity_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _activity),
     "api:api_activity_restore": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _activity),
     "api:api_activity_file": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _activity),
+    "api:api_task_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_task_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"title": "Intruder", "due_date": "2026-12-01"}
+    ),
+    "api:api_task_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_task),
+    "api:api_task_update": IsolationCheck(
+        "patch", Outcome.API_UNAUTHORIZED, _api_task, {"title": "Hijacked"}
+    ),
+    "api:api_task_complete": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
+    "api:api_task_skip": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
+    "api:api_task_reopen": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
+    "api:api_task_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
 }
 ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

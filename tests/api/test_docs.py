@@ -59,6 +59,14 @@ def test_openapi_schema_lists_every_endpoint(workspace, client):
         ("PATCH", "/api/custom-fields/{field_id}"),
         ("POST", "/api/custom-fields/{field_id}/archive"),
         ("POST", "/api/custom-fields/{field_id}/restore"),
+        ("GET", "/api/tasks"),
+        ("POST", "/api/tasks"),
+        ("GET", "/api/tasks/{task_id}"),
+        ("PATCH", "/api/tasks/{task_id}"),
+        ("POST", "/api/tasks/{task_id}/complete"),
+        ("POST", "/api/tasks/{task_id}/skip"),
+        ("POST", "/api/tasks/{task_id}/reopen"),
+        ("POST", "/api/tasks/{task_id}/archive"),
     }
     assert documented == expected
 

@@ -486,6 +486,42 @@ def _timeline_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _task_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    mine = results.get("tasks")
+    if isinstance(mine, dict):
+        for key in ("selector", "page"):
+            figure = mine.get(key)
+            if isinstance(figure, dict):
+                rows.append(
+                    (
+                        f"tasks: {figure['name']}",
+                        f"p50 {figure['p50_ms']} ms, p95 {figure['p95_ms']} ms, "
+                        f"pg p95 {figure['pg_p95_ms']} ms, {figure['queries']} queries",
+                        "target p95 <= 50 ms",
+                    )
+                )
+    sweep = results.get("task-sweep")
+    if isinstance(sweep, dict) and sweep:
+        rows.append(
+            (
+                f"due-task beat cycle, {sweep['workspaces']} workspaces, hinted",
+                f"{sweep['hinted_cycle_ms']} ms ({sweep['due_workspaces']} due; choosing "
+                f"{sweep['hinted_choose_ms']} ms, idle {sweep['idle_choose_ms']} ms)",
+                "every minute",
+            )
+        )
+        rows.append(
+            (
+                f"due-task sweep in every workspace ({sweep['workspaces']})",
+                f"{sweep['plain_cycle_ms'] / 1000:.1f} s worker time, "
+                f"p95 {sweep['plain_p95_ms']} ms each",
+                "hourly safety net",
+            )
+        )
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
         _signup_rows(results)
@@ -494,6 +530,7 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
         + _crm_rows(results)
         + _deals_rows(results)
         + _timeline_rows(results)
+        + _task_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -533,6 +570,7 @@ ONLY_FLAGS = {
     "only_billing": "billing",
     "deals_only": "deals",
     "timeline_only": "timeline",
+    "tasks_only": "tasks",
 }
 
 
@@ -641,6 +679,28 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only the timeline benchmark (seeds --crm-contacts/--crm-companies clients and "
         "--timeline-activities entries, then the contact card with its timeline)",
+    )
+    parser.add_argument(
+        "--tasks-only",
+        action="store_true",
+        help="only the tasks benchmark: 'my tasks' on a seeded workspace, then the due-task "
+        "sweep over --sweep-workspaces workspaces (made by cloning the template)",
+    )
+    parser.add_argument(
+        "--task-contacts", type=int, default=100_000, help="contacts of the tasks workspace"
+    )
+    parser.add_argument(
+        "--task-companies", type=int, default=20_000, help="companies of the tasks workspace"
+    )
+    parser.add_argument(
+        "--task-count", type=int, default=50_000, help="tasks seeded (50000; 0 skips 'my tasks')"
+    )
+    parser.add_argument("--task-runs", type=int, default=200, help="runs of 'my tasks' (200)")
+    parser.add_argument(
+        "--sweep-workspaces",
+        type=int,
+        default=1000,
+        help="workspaces the due-task sweep runs over with --tasks-only (1000; 0 skips it)",
     )
     parser.add_argument(
         "--billing-events",
@@ -762,6 +822,23 @@ def main(argv: list[str] | None = None) -> int:
                 *("--activities", str(arguments.timeline_activities)),
                 *("--runs", str(arguments.timeline_runs)),
             )
+        if wanted("tasks") and arguments.task_count > 0:
+            say("\n== Tasks: seed_crm --tasks, then 'my tasks' (bench_tasks)")
+            runner.module(
+                "tasks",
+                "bench_tasks",
+                "my-tasks",
+                *("--contacts", str(arguments.task_contacts)),
+                *("--companies", str(arguments.task_companies)),
+                *("--tasks", str(arguments.task_count)),
+                *("--runs", str(arguments.task_runs)),
+            )
+        if "tasks" in only and arguments.sweep_workspaces > 0:
+            populate(
+                runner, arguments.sweep_workspaces, arguments.processes, arguments.populate_with
+            )
+            say("\n== Due-task sweep over every workspace (bench_tasks sweep)")
+            runner.module("task-sweep", "bench_tasks", "sweep")
         if wanted("billing") and arguments.billing_events > 0:
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
         only_one_benchmark = bool(only)
@@ -785,6 +862,8 @@ def main(argv: list[str] | None = None) -> int:
             full_migration(
                 "full-migration-scale", f"with {workspaces}", arguments.full_migration_samples
             )
+            say("\n== Due-task sweep over every workspace (bench_tasks sweep)")
+            runner.module("task-sweep", "bench_tasks", "sweep")
     except StepFailedError as error:
         say(f"\nBENCHMARK STEP FAILED: {error}")
         status = 1

@@ -1,0 +1,262 @@
+"""Reads of tasks, the bell and the day's work.
+
+Who sees which task: owners and admins see every task. A member sees tasks that are
+assigned to them or that they made, and any other task only when the workspace lets
+members see every client; in every case a task linked to a client or deal the member
+may not see (the client base's "only own clients" rule) is hidden from them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from crm.models import CrmSettings, Deal, Notification, Task, TaskStatus
+from crm.selectors.access import crm_settings, sees_all_clients
+from tenants.members.models import User
+
+BELL_TTL_SECONDS = 300
+
+
+def workspace_zone() -> str:
+    """The current workspace's time zone name (every member sees tasks in it)."""
+    tenant = getattr(connection, "tenant", None)
+    return getattr(tenant, "time_zone", None) or settings.TIME_ZONE
+
+
+def workspace_today() -> dt.date:
+    return timezone.localdate(timezone=ZoneInfo(workspace_zone()))
+
+
+def visible_deals(user: Any, *, sees_all: bool | None = None) -> QuerySet[Deal]:
+    """Deals `user` may see: all, or (members seeing only their own) their own deals."""
+    deals = Deal.objects.all()
+    if user is None or not getattr(user, "is_active", False):
+        return deals.none()
+    if sees_all is None:
+        sees_all = sees_all_clients(user)
+    return deals if sees_all else deals.filter(responsible_id=user.pk)
+
+
+def visible_tasks(user: Any, *, settings_row: CrmSettings | None = None) -> QuerySet[Task]:
+    """Tasks (archived included) `user` may see; see the module's docstring."""
+    tasks = Task.objects.all()
+    if user is None or not getattr(user, "is_active", False):
+        return tasks.none()
+    if user.is_workspace_admin:
+        return tasks
+    settings_row = settings_row or crm_settings()
+    if not settings_row.members_see_only_own:
+        return tasks
+    own = Q(assignee_id=user.pk) | Q(created_by_id=user.pk)
+    return tasks.filter(own).filter(
+        Q(contact__isnull=True) | Q(contact__responsible_id=user.pk),
+        Q(company__isnull=True) | Q(company__responsible_id=user.pk),
+        Q(deal__isnull=True) | Q(deal__responsible_id=user.pk),
+    )
+
+
+def can_change_task(user: Any, task: Task) -> bool:
+    """Assignee, author, owners and admins (the caller has checked visibility)."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return bool(
+        user.is_workspace_admin or task.assignee_id == user.pk or task.created_by_id == user.pk
+    )
+
+
+def open_tasks(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    return queryset.filter(status=TaskStatus.OPEN, archived_at__isnull=True)
+
+
+def with_links(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """The linked records a task row shows, only the columns it shows (rows stay narrow)."""
+    return queryset.select_related("assignee", "contact", "company", "deal").only(
+        *(field.name for field in Task._meta.concrete_fields),
+        "assignee__full_name",
+        "assignee__email",
+        "contact__surname",
+        "contact__first_name",
+        "contact__patronymic",
+        "company__name",
+        "deal__title",
+    )
+
+
+@dataclass
+class TaskBuckets:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+    today_date: dt.date
+    # How many are due up to today in all, when more than the list shows (else None).
+    due_total: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.today or self.upcoming)
+
+
+UPCOMING_LIMIT = 30
+OVERDUE_LIMIT = 50
+
+
+def split_buckets(tasks: list[Task], today: dt.date, now: dt.datetime) -> TaskBuckets:
+    buckets = TaskBuckets([], [], [], today)
+    for task in tasks:
+        if task.due_date < today or (task.due_has_time and task.due_at < now):
+            buckets.overdue.append(task)
+        elif task.due_date == today:
+            buckets.today.append(task)
+        else:
+            buckets.upcoming.append(task)
+    return buckets
+
+
+def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
+    """The member's open tasks: overdue, today, the next `upcoming_days` (two queries).
+
+    Uses the partial index crm_task_my_open (assignee, due_at) for both halves.
+    """
+    today = workspace_today()
+    now = timezone.now()
+    zone = ZoneInfo(workspace_zone())
+    end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=zone)
+    horizon = end_of_today + dt.timedelta(days=upcoming_days)
+    mine = with_links(open_tasks(visible_tasks(user)).filter(assignee_id=user.pk))
+    due_soon = list(mine.filter(due_at__lte=end_of_today).order_by("due_at", "id")[:OVERDUE_LIMIT])
+    later = list(
+        mine.filter(due_at__gt=end_of_today, due_at__lte=horizon).order_by("due_at", "id")[
+            :UPCOMING_LIMIT
+        ]
+    )
+    buckets = split_buckets(due_soon + later, today, now)
+    if len(due_soon) == OVERDUE_LIMIT:
+        # Only when the list is cut: one more indexed count.
+        buckets.due_total = mine.filter(due_at__lte=end_of_today).count()
+    return buckets
+
+
+@dataclass
+class TeamRow:
+    member: User
+    overdue: int
+    today: int
+    upcoming: int
+
+
+def team_overview() -> list[TeamRow]:
+    """Per active member: open tasks overdue, due today, later (one grouped query)."""
+    today = workspace_today()
+    now = timezone.now()
+    zone = ZoneInfo(workspace_zone())
+    start_of_today = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=zone)
+    overdue = Q(due_has_time=True, due_at__lt=now) | Q(
+        due_has_time=False, due_at__lt=start_of_today
+    )
+    counts = {
+        row["assignee_id"]: row
+        for row in open_tasks(Task.objects.all())
+        .values("assignee_id")
+        .annotate(
+            overdue=Count("id", filter=overdue),
+            today=Count("id", filter=~overdue & Q(due_at__lte=end_of_today)),
+            upcoming=Count("id", filter=Q(due_at__gt=end_of_today)),
+        )
+    }
+    rows = []
+    for member in User.objects.filter(is_active=True).order_by("full_name", "email"):
+        found: Any = counts.get(member.pk, {})
+        rows.append(
+            TeamRow(
+                member, found.get("overdue", 0), found.get("today", 0), found.get("upcoming", 0)
+            )
+        )
+    rows.sort(key=lambda row: (-row.overdue, -row.today, str(row.member.display_name)))
+    return rows
+
+
+def tasks_for_record(
+    user: User,
+    *,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    deal_id: int | None = None,
+    limit: int = 20,
+) -> list[Task]:
+    """Open tasks of one client or deal, soonest first (the card's "Tasks" section)."""
+    tasks = open_tasks(visible_tasks(user))
+    if contact_id:
+        tasks = tasks.filter(contact_id=contact_id)
+    elif company_id:
+        tasks = tasks.filter(company_id=company_id)
+    elif deal_id:
+        tasks = tasks.filter(deal_id=deal_id)
+    else:
+        return []
+    return list(tasks.select_related("assignee").order_by("due_at", "id")[:limit])
+
+
+def next_step(
+    user: User, *, contact_id: int | None = None, company_id: int | None = None
+) -> Task | None:
+    """The client's next open task (the card's "next planned step")."""
+    found = tasks_for_record(user, contact_id=contact_id, company_id=company_id, limit=1)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- the bell
+
+
+def bell_cache_key(user_id: Any) -> str:
+    # The cache's key function adds the workspace schema: never shared across workspaces.
+    return f"crm:bell:{user_id}"
+
+
+def forget_bell(user_id: Any) -> None:
+    if user_id:
+        cache.delete(bell_cache_key(user_id))
+
+
+def bell_count(user: Any) -> int:
+    """Unread notifications of `user`: cached per workspace and member, dropped on change."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    key = bell_cache_key(user.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    cache.set(key, count, BELL_TTL_SECONDS)
+    return count
+
+
+def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
+    return list(
+        Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")[:limit]
+    )
+
+
+# ---------------------------------------------------------------- home
+
+
+@dataclass
+class DayWork:
+    buckets: TaskBuckets
+    missed_calls: list[Any]
+    reminders_today: list[Task]
+
+
+def day_work(user: User) -> DayWork:
+    """What the home page shows: my overdue and today's tasks, recent missed calls to return."""
+    buckets = my_tasks(user, upcoming_days=0)
+    missed = [task for task in buckets.overdue + buckets.today if task.origin == "missed_call"]
+    reminders = [task for task in buckets.overdue + buckets.today if task.origin == "date_reminder"]
+    return DayWork(buckets=buckets, missed_calls=missed, reminders_today=reminders)

@@ -1,0 +1,27 @@
+"""Template tags of tasks: the bell in the navigation and the "Tasks" section of a card."""
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from crm.selectors import tasks as selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("crm/tasks/_bell.html", takes_context=True)
+def bell(context: Any) -> dict[str, Any]:
+    """The bell with the member's unread count (cached in Redis, no query on a hit)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"count": selectors.bell_count(user)}
+
+
+@register.simple_tag(takes_context=True)
+def card_tasks(context: Any, record: Any, record_type: str) -> dict[str, Any]:
+    """Open tasks of the card's client for the acting member (one query)."""
+    user = context["request"].user
+    key = {"contact": "contact_id", "company": "company_id"}.get(record_type)
+    tasks = selectors.tasks_for_record(user, **{key: record.pk}) if key else []
+    return {"tasks": tasks, "now": timezone.now(), "today": selectors.workspace_today()}
