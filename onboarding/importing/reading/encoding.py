@@ -27,7 +27,7 @@ SAMPLE_BYTES = 128 * 1024
 
 # Control bytes that never occur in a text table (tab, LF, FF, CR and ESC-free text).
 _CONTROL = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
-_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 # Three UTF-8-encoded Cyrillic letters in a row: never real cp1251/koi8-r/cp866 text.
 _UTF8_CYRILLIC_RUN = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3,}")
 _HIGH_CHAR = re.compile(r"[\u0400-\uffff]")
@@ -80,11 +80,16 @@ def scan_bytes(path: Path) -> ByteScan:
                     scan.utf8_cyrillic_run_line = (
                         lines_before + chunk[: run.start()].count(b"\n") + 1
                     )
-            if len(scan.non_ascii_sample) < SAMPLE_BYTES:
-                for match in _NON_ASCII_LINE.finditer(chunk):
-                    scan.non_ascii_sample += match.group()
-                    if len(scan.non_ascii_sample) >= SAMPLE_BYTES:
-                        break
+            position = 0
+            while len(scan.non_ascii_sample) < SAMPLE_BYTES:
+                high = _NON_ASCII.search(chunk, position)
+                if high is None:
+                    break
+                start = chunk.rfind(b"\n", 0, high.start()) + 1
+                end = chunk.find(b"\n", high.start())
+                end = len(chunk) if end < 0 else end + 1
+                scan.non_ascii_sample += chunk[start:end]
+                position = end
     if scan.utf8_valid:
         try:
             decoder.decode(b"", final=True)
