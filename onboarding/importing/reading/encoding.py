@@ -29,7 +29,7 @@ SAMPLE_BYTES = 128 * 1024
 _CONTROL = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 # Three UTF-8-encoded Cyrillic letters in a row: never real cp1251/koi8-r/cp866 text.
-_UTF8_CYRILLIC_RUN = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3,}")
+_UTF8_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]{3,}")
 _HIGH_CHAR = re.compile(r"[\u0400-\uffff]")
 
 CYRILLIC_SINGLE_BYTE = ("cp1251", "koi8-r", "cp866")
@@ -74,12 +74,16 @@ def scan_bytes(path: Path) -> ByteScan:
                     text = chunk[: error.start].decode("utf-8", "ignore")
                 if scan.utf8_high_chars_before_error < 2:
                     scan.utf8_high_chars_before_error += len(_HIGH_CHAR.findall(text[:200000]))
-            if scan.utf8_cyrillic_run_line is None:
-                run = _UTF8_CYRILLIC_RUN.search(chunk)
-                if run is not None:
-                    scan.utf8_cyrillic_run_line = (
-                        lines_before + chunk[: run.start()].count(b"\n") + 1
-                    )
+            if scan.utf8_cyrillic_run_line is None and not scan.utf8_valid:
+                # Only what is valid UTF-8 survives "ignore"; in single-byte text that is
+                # ASCII plus rare accidents, so the regex runs on few chunks.
+                survivors = chunk.decode("utf-8", "ignore")
+                if not survivors.isascii():
+                    run = _UTF8_CYRILLIC_RUN.search(survivors)
+                    if run is not None:
+                        scan.utf8_cyrillic_run_line = (
+                            lines_before + survivors[: run.start()].count("\n") + 1
+                        )
             position = 0
             while len(scan.non_ascii_sample) < SAMPLE_BYTES:
                 high = _NON_ASCII.search(chunk, position)

@@ -4,10 +4,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from crm.selectors.custom_fields import clear_custom_field_cache
 from tenants.members.models import User
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """Messages and column names in the source language (tests switch when they check it)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
