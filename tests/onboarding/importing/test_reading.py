@@ -431,3 +431,85 @@ def test_refusals_are_translated(tmp_path):
 
     assert ru == "Файл пустой."
     assert uk == "Файл порожній."
+
+
+def test_a_line_of_millions_of_characters_is_refused_with_its_number(tmp_path):
+    path = tmp_path / "one_line.csv"
+    path.write_text("Name,Phone\nAnn,1\n" + "a," * 600_000 + "\n")
+
+    error = refused(path)
+
+    assert error.code == "line_too_long"
+    assert error.row_number == 3
+
+
+def test_a_table_wider_than_the_column_limit_is_refused(tmp_path, settings):
+    settings.IMPORT_MAX_COLUMNS = 10
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"C{i}" for i in range(12)) + "\n" + ",".join("1" * 12) + "\n")
+
+    assert refused(path).code == "too_many_columns"
+
+
+def test_an_html_table_declaring_windows_1251_is_decoded_by_its_declaration(tmp_path):
+    path = tmp_path / "old_bitrix.xls"
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; '
+        'charset=windows-1251"></head><body><table><tr><td>Имя</td><td>Телефон</td></tr>'
+        "<tr><td>Ёжик&nbsp;в тумане</td><td>+7 900 000-00-00</td></tr></table></body></html>"
+    )
+    path.write_bytes(page.encode("cp1251"))
+
+    info, rows = read(path)
+
+    assert (info.file_format, info.encoding) == ("html", "cp1251")
+    assert rows == [(2, ["Ёжик в тумане", "+7 900 000-00-00"])]
+
+
+def test_an_html_table_declaring_utf8_but_saved_in_cp1251_is_detected_not_garbled(tmp_path):
+    path = tmp_path / "liar.xls"
+    page = (
+        '<meta charset="utf-8"><table><tr><th>Фамилия</th><th>Имя</th></tr>'
+        "<tr><td>Щукина</td><td>Юлия</td></tr><tr><td>Ёлкин</td><td>Пётр</td></tr></table>"
+    )
+    path.write_bytes(page.encode("cp1251"))
+
+    info, rows = read(path)
+
+    assert info.encoding == "cp1251"
+    assert [cells for _number, cells in rows] == [["Щукина", "Юлия"], ["Ёлкин", "Пётр"]]
+
+
+def test_html_colspan_and_nested_tables_keep_columns_aligned(tmp_path):
+    path = tmp_path / "report.xls"
+    path.write_text(
+        "<table><tr><th colspan=2>Name</th><th>Phone</th></tr>"
+        "<tr><td>Ann</td><td>Lee</td><td><table><tr><td>123</td></tr></table></td></tr>"
+        "<tr><td>Bob<br>Jr.</td><td></td><td>456</td></tr></table>",
+        encoding="utf-8",
+    )
+
+    info, rows = read(path)
+
+    assert info.headers == ["Name", "Column 2", "Phone"]
+    assert [cells for _number, cells in rows] == [["Ann", "Lee", "123"], ["Bob\nJr.", "", "456"]]
+
+
+def test_a_text_only_table_keeps_its_first_row_as_the_header(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("Имя,Город\nАнна,Москва\nБорис,Тверь\nВера,Омск\n", encoding="utf-8")
+
+    info, rows = read(path)
+
+    assert info.header_row == 0
+    assert len(rows) == 3
+
+
+def test_reading_twice_gives_the_same_rows_and_streams_from_the_file(tmp_path):
+    info = open_table(path := files.onec_counterparties_xlsx(tmp_path), original_name=path.name)
+
+    first = list(info.iter_rows())
+    second = list(info.iter_rows())
+
+    assert first == second
+    assert len(first) == 3
