@@ -597,6 +597,7 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("patronymic", ("отчеств", "по батьков", "middle name")),
 )
 
+_NAME_PARTS = {"surname", "first_name", "patronymic"}
 _MULTI_KEYS = {"phone", "phone_mobile", "phone_work", "phone_home", "email", "tags", "note"}
 # Words that say whose field it is or which one, not what it is ("Email 2", "Телефон
 # контакта", "Должность (контакт)").
@@ -693,6 +694,7 @@ _REASON_KEYWORD = _("The column name contains a key word of the field")
 _REASON_SIMILAR = _("A similar name")
 _REASON_TAKEN = _("Another column is already matched to this field")
 _REASON_NONE = _("No matching field found")
+_REASON_NAME_PARTS = _("The surname and first name are in separate columns")
 _REASON_IGNORED = _("A column of the previous system that no field here takes")
 
 
@@ -803,6 +805,12 @@ def suggest_mapping(
             continue
         chosen[column] = (target, -negative, reason)
         taken.add(target)
+    # A full name column beside separate name columns would write the name twice: the
+    # separate columns are more precise.
+    if any(target in _NAME_PARTS for target, _confidence, _reason in chosen.values()):
+        for column, (target, _confidence, _reason) in list(chosen.items()):
+            if target == "full_name":
+                chosen[column] = (_IGNORE, 0.0, str(_REASON_NAME_PARTS))
     suggestions = []
     for column, header in enumerate(headers):
         if column in chosen and chosen[column][0] == _IGNORE:

@@ -263,3 +263,10 @@ def test_an_unknown_entity_is_a_programming_error(in_workspace):
 )
 def test_headers_are_normalised(header, normal):
     assert normalise_header(header) == normal
+
+
+def test_a_full_name_column_beside_separate_name_columns_is_left_out(in_workspace):
+    suggestions = suggest_mapping(["Полное имя контакта", "Фамилия", "Имя"], "contacts")
+
+    assert [item.target for item in suggestions] == [None, "surname", "first_name"]
+    assert "separate" in suggestions[0].reason
