@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from crm.models.custom_fields import Entity
+from crm.models.custom_fields import CustomField, Entity
 from crm.normalize import search_text
 from crm.selectors.custom_fields import active_custom_fields
 
@@ -669,13 +669,18 @@ class _Name:
     reason: str
 
 
-def import_targets(entity: str) -> list[ImportTarget]:
-    """The standard targets of `entity` then its active custom fields (one query, cached)."""
+def standard_targets(entity: str) -> list[ImportTarget]:
+    """The standard targets of `entity` (no database)."""
     table = _CONTACT_TARGETS if _entity(entity) == CONTACTS else _COMPANY_TARGETS
-    targets = [
+    return [
         ImportTarget(key=key, label=str(label), kind=kind, multiple=multiple)
         for key, label, kind, multiple in table
     ]
+
+
+def import_targets(entity: str) -> list[ImportTarget]:
+    """The standard targets of `entity` then its active custom fields (one query, cached)."""
+    targets = standard_targets(entity)
     for field in active_custom_fields(_crm_entity(entity)):
         targets.append(
             ImportTarget(
@@ -698,7 +703,9 @@ _REASON_NAME_PARTS = _("The surname and first name are in separate columns")
 _REASON_IGNORED = _("A column of the previous system that no field here takes")
 
 
-def _known_names(entity: str, targets: Sequence[ImportTarget]) -> list[_Name]:
+def _known_names(
+    entity: str, targets: Sequence[ImportTarget], custom_fields: Sequence[CustomField]
+) -> list[_Name]:
     names: list[_Name] = []
     keys = {target.key for target in targets}
 
@@ -712,7 +719,7 @@ def _known_names(entity: str, targets: Sequence[ImportTarget]) -> list[_Name]:
             field_key = target.key.removeprefix("custom.")
             add(target.key, field_key.replace("_", " "), 0.97, str(_REASON_LABEL))
         add(target.key, target.label, 1.0, str(_REASON_LABEL))
-    for field in active_custom_fields(_crm_entity(entity)):
+    for field in custom_fields:
         for label in (field.labels or {}).values():
             if label:
                 add(f"custom.{field.key}", label, 1.0, str(_REASON_LABEL))
@@ -784,12 +791,22 @@ def _has_stem(words: str, stem: str) -> bool:
 def suggest_mapping(
     headers: Sequence[str], entity: str, *, targets: Iterable[ImportTarget] | None = None
 ) -> list[MappingSuggestion]:
-    """A suggested target for each column of `headers` (see the module docstring)."""
-    target_list = list(targets) if targets is not None else import_targets(entity)
+    """A suggested target for each column of `headers` (see the module docstring).
+
+    `targets` defaults to `import_targets(entity)` (the workspace's custom fields
+    included, matched by their labels in every language); given, only those are offered.
+    """
+    if targets is None:
+        target_list = import_targets(entity)
+        # Their labels in every language, not only the active one.
+        custom_fields: Sequence[CustomField] = active_custom_fields(_crm_entity(entity))
+    else:
+        target_list = list(targets)
+        custom_fields = ()
     keys = {target.key for target in target_list} | {_IGNORE}
     multiple = {target.key for target in target_list if target.multiple} | (_MULTI_KEYS & keys)
     multiple.add(_IGNORE)
-    names = _known_names(entity, target_list)
+    names = _known_names(entity, target_list, custom_fields)
     per_column = [_candidates(header, names, keys) for header in headers]
     offers = sorted(
         (
