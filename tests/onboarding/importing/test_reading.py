@@ -513,3 +513,13 @@ def test_reading_twice_gives_the_same_rows_and_streams_from_the_file(tmp_path):
 
     assert first == second
     assert len(first) == 3
+
+
+def test_the_error_survives_pickling_with_its_code_and_row(tmp_path):
+    import pickle
+
+    error = refused(files.mixed_encodings_csv(tmp_path))
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own object)
+
+    assert (str(copy), copy.code, copy.row_number) == (str(error), "mixed_encodings", 3)
