@@ -34,6 +34,7 @@ from onboarding.importing.reading.sniff import empty_file_error, sniff_format
 from onboarding.importing.reading.spreadsheets import (
     check_xlsx,
     first_non_empty,
+    xls_last_row,
     xls_rows,
     xls_sheet_names,
     xlsx_rows,
@@ -115,6 +116,8 @@ def open_table(
 
         def source() -> Iterator[tuple[int, list[str]]]:
             return xls_rows(path, xls_sheet)
+
+        estimated = xls_last_row(path, xls_sheet)
 
         file_format = "xls"
     else:
