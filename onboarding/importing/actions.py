@@ -33,7 +33,6 @@ from tenants.guards import ensure_workspace_writable
 from tenants.members.models import AuditEntry, User
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 1_000_000
 
 
 def _require_importer(acting_user: Any) -> None:
@@ -68,7 +67,7 @@ def _read_into(job: ImportJob, **overrides: Any) -> None:
     if not info.headers:
         from onboarding.importing.reading import ImportFileError
 
-        raise ImportFileError(_("The file has no columns."))
+        raise ImportFileError(_("The file has no columns."), code="no_columns")
     job.file_format = info.file_format
     job.encoding = info.encoding or ""
     job.delimiter = info.delimiter or ""
@@ -76,13 +75,6 @@ def _read_into(job: ImportJob, **overrides: Any) -> None:
     job.sheet = info.sheet or ""
     job.headers = list(info.headers)
     job.total_rows = info.estimated_rows
-    if info.estimated_rows and info.estimated_rows > MAX_ROWS:
-        from onboarding.importing.reading import ImportFileError
-
-        raise ImportFileError(
-            _("The file has more than %(count)s rows: split it into parts.")
-            % {"count": f"{MAX_ROWS:,}"}
-        )
 
 
 def upload_import(
