@@ -18,6 +18,7 @@ has checked the workspace is writable and the member may import. Records in one 
 must not share an `existing_id` (the engine splits colliding rows into another call).
 """
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,11 @@ def _write_records(
                 [existing_ids],
             )
             for row in cursor.fetchall():
-                current[row[0]] = dict(zip(columns, row[1:], strict=True))
+                values = dict(zip(columns, row[1:], strict=True))
+                for name in ("custom", "addresses"):
+                    if isinstance(values.get(name), str):
+                        values[name] = json.loads(values[name])
+                current[row[0]] = values
 
     stage_columns = [
         "id",
@@ -276,6 +281,8 @@ def _write_records(
             for name in scalars:
                 if values[name] is None and name not in _COLUMN_TYPES:
                     values[name] = ""
+            if values["responsible_id"] is None:
+                values["responsible_id"] = context.acting_user_id
             values["custom"] = dict(record.custom)
             values["name_search"] = _name_search(record_type, values)
             values["consent_personal_data"] = consent_values.get("consent_personal_data", "")

@@ -769,17 +769,17 @@ def _run_locked(
                 job = _commit_chunk(job, chunk, done, acting_user, only_valid)
                 done += len(chunk)
                 chunk = []
-                if after_chunk is not None:
-                    after_chunk(job)
                 if job.status != ImportStatus.RUNNING:
                     return job
+                if after_chunk is not None:
+                    after_chunk(job)
         if chunk:
             job = _commit_chunk(job, chunk, done, acting_user, only_valid)
             done += len(chunk)
-            if after_chunk is not None:
-                after_chunk(job)
             if job.status != ImportStatus.RUNNING:
                 return job
+            if after_chunk is not None:
+                after_chunk(job)
     except ImportRunStopped:
         job.refresh_from_db()
         return job
