@@ -648,11 +648,12 @@ def _link_companies(
             del key
     contacts, companies, positions = [], [], []
     for record_id, record in wanted:
-        company_id = (
+        found_id = (
             by_tax.get(record.company_tax_number) if record.company_tax_number else None
         ) or by_name.get(record.company_name.lower())
-        if company_id is None:
+        if found_id is None:
             continue
+        company_id = found_id
         contacts.append(record_id)
         companies.append(company_id)
         positions.append(str(record.fields.get("position") or "")[:150])
@@ -851,7 +852,7 @@ def _referenced_elsewhere(
         related = relation.related_model
         if related in children or related is model or relation.many_to_many:
             continue
-        column = relation.field.column
+        column = str(relation.field.column)
         queryset = related._default_manager.filter(**{f"{column}__in": ids})
         if related is Activity:
             queryset = queryset.exclude(author_label=label)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, F811 (Cyrillic test data; the CRM fixtures are imported by name)
 """The import engine end to end: files in, records, history, consents, notes, undo out."""
 
 import datetime as dt
@@ -81,14 +82,18 @@ CONTACT_TARGETS: dict[str, str | None] = {
 
 
 @pytest.fixture
-def custom_fields(owner: Any) -> None:  # noqa: F811
+def custom_fields(owner: Any) -> None:
     for key, field_type, label in (
         ("discount", "integer", "Размер скидки"),
         ("purchases", "decimal", "Сумма покупок"),
         ("client_since", "date", "Клиент с"),
     ):
         create_custom_field(
-            acting_user=owner, entity="contact", field_type=field_type, labels={"ru": label}, key=key
+            acting_user=owner,
+            entity="contact",
+            field_type=field_type,
+            labels={"ru": label},
+            key=key,
         )
 
 
@@ -123,14 +128,22 @@ def bitrix_csv(rows: list[list[str]]) -> bytes:
 
 
 def test_bitrix_contacts_import_with_every_kind_of_field(
-    owner, admin, custom_fields, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    admin,
+    custom_fields,
+    django_capture_on_commit_callbacks,
 ):
     rows = [bitrix_row(n) for n in range(1, 4)]
     rows[1][CONTACT_HEADERS.index("Ответственный")] = "admin@acme.example.com"
     job = import_file(owner, bitrix_csv(rows), CONTACT_TARGETS, django_capture_on_commit_callbacks)
 
     assert job.status == ImportStatus.DONE
-    assert (job.created_count, job.updated_count, job.skipped_count, job.failed_count) == (3, 0, 0, 0)
+    assert (job.created_count, job.updated_count, job.skipped_count, job.failed_count) == (
+        3,
+        0,
+        0,
+        0,
+    )
     first = Contact.objects.get(surname="Иванов1")
     assert (first.first_name, first.patronymic) == ("Иван", "Петрович")
     assert first.birthday == dt.date(1990, 12, 31)
@@ -153,7 +166,11 @@ def test_bitrix_contacts_import_with_every_kind_of_field(
     assert first.consent_personal_data == "given"
     # The comment is a note on the timeline.
     note = Activity.objects.get(contact=first)
-    assert (note.kind, note.text, note.author_label) == ("note", "Звонил 1", engine.import_label(job))
+    assert (note.kind, note.text, note.author_label) == (
+        "note",
+        "Звонил 1",
+        engine.import_label(job),
+    )
     # History: a creation per record, through the import.
     created = ChangeRecord.objects.filter(record_type="contact", record_id=first.pk, field="record")
     assert created.get().via == "import"
@@ -168,7 +185,8 @@ def test_bitrix_contacts_import_with_every_kind_of_field(
 
 
 def test_companies_with_lost_leading_zeros_spaces_and_sites(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     # 0274062111 is a valid INN whose leading zero a spreadsheet dropped.
     content = csv_bytes(
@@ -205,7 +223,8 @@ def test_companies_with_lost_leading_zeros_spaces_and_sites(
 
 
 def test_check_reports_every_failing_row_and_nothing_is_written(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     content = csv_bytes(
         ["Имя", "Телефон", "E-mail"],
@@ -233,7 +252,8 @@ def test_check_reports_every_failing_row_and_nothing_is_written(
 
 
 def test_fix_first_refuses_to_start_while_rows_fail(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     content = csv_bytes(["Имя", "E-mail"], [["Олег", "oleg@example.com"], ["Анна", "bad"]])
     job = upload(owner, content)
@@ -249,7 +269,7 @@ def test_fix_first_refuses_to_start_while_rows_fail(
     [b"", b"\x00\x01\x02\x03\xff\xfe\x00binary" * 100],
     ids=["empty", "binary"],
 )
-def test_bad_files_are_refused_with_a_message_and_leave_nothing(owner, content):  # noqa: F811
+def test_bad_files_are_refused_with_a_message_and_leave_nothing(owner, content):
     if not content:
         with pytest.raises(actions.CrmValidationError):
             upload(owner, content)
@@ -260,7 +280,7 @@ def test_bad_files_are_refused_with_a_message_and_leave_nothing(owner, content):
     assert ImportJob.objects.count() == 0
 
 
-def test_members_cannot_import(member):  # noqa: F811
+def test_members_cannot_import(member):
     with pytest.raises(actions.PermissionDenied):
         upload(member, csv_bytes(["Имя"], [["Олег"]]))
 
@@ -268,9 +288,13 @@ def test_members_cannot_import(member):  # noqa: F811
 # ---------------------------------------------------------------- duplicates
 
 
-def _existing(make_contact, owner):  # noqa: F811
+def _existing(make_contact, owner):
     return make_contact(
-        owner, surname="Старый", first_name="Клиент", emails=["old@example.com"], phones=["+79160000001"]
+        owner,
+        surname="Старый",
+        first_name="Клиент",
+        emails=["old@example.com"],
+        phones=["+79160000001"],
     )
 
 
@@ -279,7 +303,14 @@ def _existing(make_contact, owner):  # noqa: F811
     [("update", 1, 2, 0, 2), ("skip", 1, 0, 2, 2), ("create", 3, 0, 0, 4)],
 )
 def test_duplicate_policies(
-    owner, make_contact, django_capture_on_commit_callbacks, policy, created, updated, skipped, contacts  # noqa: F811
+    owner,
+    make_contact,
+    django_capture_on_commit_callbacks,
+    policy,
+    created,
+    updated,
+    skipped,
+    contacts,
 ):
     old = _existing(make_contact, owner)
     content = csv_bytes(
@@ -294,12 +325,19 @@ def test_duplicate_policies(
     job = map_by_header(
         owner,
         job,
-        {"Фамилия": "surname", "Имя": "first_name", "Email": "email", "Телефон": "phone", "Должность": "position"},
+        {
+            "Фамилия": "surname",
+            "Имя": "first_name",
+            "Email": "email",
+            "Телефон": "phone",
+            "Должность": "position",
+        },
     )
     job = check(owner, job, django_capture_on_commit_callbacks)
     summary_before = selectors.duplicate_summary(job)
     assert summary_before["existing"] == 2
-    assert summary_before["by"]["email"] == 1 and summary_before["by"]["phone"] == 1
+    assert summary_before["by"]["email"] == 1
+    assert summary_before["by"]["phone"] == 1
     job = start(owner, job, django_capture_on_commit_callbacks, on_duplicate=policy)
     assert (job.created_count, job.updated_count, job.skipped_count) == (created, updated, skipped)
     assert Contact.objects.count() == contacts
@@ -313,14 +351,21 @@ def test_duplicate_policies(
 
 
 def test_rows_repeating_within_the_file_make_one_record(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     content = csv_bytes(
         ["Имя", "Email", "Должность"],
-        [["Анна", "anna@example.com", ""], ["Анна", "ANNA@example.com", "Бухгалтер"], ["Олег", "", ""]],
+        [
+            ["Анна", "anna@example.com", ""],
+            ["Анна", "ANNA@example.com", "Бухгалтер"],
+            ["Олег", "", ""],
+        ],
     )
     job = upload(owner, content)
-    job = map_by_header(owner, job, {"Имя": "first_name", "Email": "email", "Должность": "position"})
+    job = map_by_header(
+        owner, job, {"Имя": "first_name", "Email": "email", "Должность": "position"}
+    )
     job = check(owner, job, django_capture_on_commit_callbacks)
     assert selectors.duplicate_summary(job)["in_file"] == 1
     job = start(owner, job, django_capture_on_commit_callbacks)
@@ -331,21 +376,26 @@ def test_rows_repeating_within_the_file_make_one_record(
 
 
 def test_per_row_override_beats_the_default(
-    owner, make_contact, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    make_contact,
+    django_capture_on_commit_callbacks,
 ):
     old = _existing(make_contact, owner)
     content = csv_bytes(["Имя", "Email"], [["Другое имя", "old@example.com"]])
     job = upload(owner, content)
     job = map_by_header(owner, job, {"Имя": "first_name", "Email": "email"})
     job = check(owner, job, django_capture_on_commit_callbacks)
-    job = start(owner, job, django_capture_on_commit_callbacks, on_duplicate="update", overrides={2: "skip"})
+    job = start(
+        owner, job, django_capture_on_commit_callbacks, on_duplicate="update", overrides={2: "skip"}
+    )
     assert (job.updated_count, job.skipped_count) == (0, 1)
     old.refresh_from_db()
     assert old.first_name == "Клиент"
 
 
 def test_import_by_external_id_twice_updates_the_same_records(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     targets = {"ID": "external_id", "Имя": "first_name", "Город": "address"}
     first = import_file(
@@ -372,7 +422,16 @@ def test_import_by_external_id_twice_updates_the_same_records(
 def _table_rows() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the tables an import touches (history and the import's own excluded)."""
     tables = {}
-    for model in (Contact, Company, Phone, Email, Messenger, ConsentRecord, ContactCompany, Activity):
+    for model in (
+        Contact,
+        Company,
+        Phone,
+        Email,
+        Messenger,
+        ConsentRecord,
+        ContactCompany,
+        Activity,
+    ):
         columns = [f.column for f in model._meta.concrete_fields]
         tables[model._meta.db_table] = sorted(
             tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for v in row)
@@ -380,13 +439,19 @@ def _table_rows() -> dict[str, list[tuple[Any, ...]]]:
         )
     for through in (Contact.tags.through, Company.tags.through):
         tables[through._meta.db_table] = sorted(
-            through._default_manager.values_list("id", *[f.column for f in through._meta.concrete_fields][1:])
+            through._default_manager.values_list(
+                "id", *[f.column for f in through._meta.concrete_fields][1:]
+            )
         )
     return tables
 
 
 def test_undo_puts_every_table_back_as_it_was(
-    owner, admin, make_contact, custom_fields, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    admin,
+    make_contact,
+    custom_fields,
+    django_capture_on_commit_callbacks,
 ):
     old = make_contact(
         owner,
@@ -405,7 +470,8 @@ def test_undo_puts_every_table_back_as_it_was(
     job = import_file(owner, bitrix_csv(rows), CONTACT_TARGETS, django_capture_on_commit_callbacks)
     assert (job.created_count, job.updated_count) == (3, 1)
     old.refresh_from_db()
-    assert old.first_name == "Иван" and old.custom["discount"] == 5
+    assert old.first_name == "Иван"
+    assert old.custom["discount"] == 5
     assert old.responsible_id == admin.pk
     assert _table_rows() != before
 
@@ -426,12 +492,16 @@ def test_undo_puts_every_table_back_as_it_was(
 
 
 def test_undo_keeps_a_created_record_that_gained_a_call_archived(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     from django.utils import timezone
 
     job = import_file(
-        owner, csv_bytes(["Имя"], [["Анна"], ["Олег"]]), {"Имя": "first_name"}, django_capture_on_commit_callbacks
+        owner,
+        csv_bytes(["Имя"], [["Анна"], ["Олег"]]),
+        {"Имя": "first_name"},
+        django_capture_on_commit_callbacks,
     )
     anna = Contact.objects.get(first_name="Анна")
     Activity.objects.create(kind="call", contact=anna, occurred_at=timezone.now(), author=owner)
@@ -441,8 +511,13 @@ def test_undo_keeps_a_created_record_that_gained_a_call_archived(
     assert anna.archived_at is not None
 
 
-def test_undo_after_thirty_days_is_refused(owner, django_capture_on_commit_callbacks):  # noqa: F811
-    job = import_file(owner, csv_bytes(["Имя"], [["Анна"]]), {"Имя": "first_name"}, django_capture_on_commit_callbacks)
+def test_undo_after_thirty_days_is_refused(owner, django_capture_on_commit_callbacks):
+    job = import_file(
+        owner,
+        csv_bytes(["Имя"], [["Анна"]]),
+        {"Имя": "first_name"},
+        django_capture_on_commit_callbacks,
+    )
     ImportJob.objects.filter(pk=job.pk).update(undo_until=job.finished_at - dt.timedelta(seconds=1))
     job.refresh_from_db()
     with pytest.raises(actions.CrmValidationError):
@@ -450,8 +525,13 @@ def test_undo_after_thirty_days_is_refused(owner, django_capture_on_commit_callb
     assert Contact.objects.count() == 1
 
 
-def test_expired_uploads_are_deleted(owner, django_capture_on_commit_callbacks):  # noqa: F811
-    job = import_file(owner, csv_bytes(["Имя"], [["Анна"]]), {"Имя": "first_name"}, django_capture_on_commit_callbacks)
+def test_expired_uploads_are_deleted(owner, django_capture_on_commit_callbacks):
+    job = import_file(
+        owner,
+        csv_bytes(["Имя"], [["Анна"]]),
+        {"Имя": "first_name"},
+        django_capture_on_commit_callbacks,
+    )
     path = job.file.path
     assert actions.delete_expired_import_files() == 0
     ImportJob.objects.filter(pk=job.pk).update(undo_until=job.finished_at - dt.timedelta(days=1))
@@ -467,7 +547,9 @@ def test_expired_uploads_are_deleted(owner, django_capture_on_commit_callbacks):
 
 
 def test_cancel_stops_after_the_current_chunk(
-    owner, django_capture_on_commit_callbacks, monkeypatch  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     monkeypatch.setattr(engine, "CHUNK_ROWS", 2)
     content = csv_bytes(["Имя"], [[f"Имя{n}"] for n in range(7)])
@@ -490,7 +572,9 @@ def test_cancel_stops_after_the_current_chunk(
 
 
 def test_run_is_refused_in_a_read_only_workspace(
-    owner, in_workspace, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    in_workspace,
+    django_capture_on_commit_callbacks,
 ):
     from tenants.guards import WorkspaceReadOnlyError
     from tenants.models import Workspace, WorkspaceStatus
@@ -509,9 +593,15 @@ def test_run_is_refused_in_a_read_only_workspace(
 
 
 def test_a_second_run_of_a_finished_job_writes_nothing(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
-    job = import_file(owner, csv_bytes(["Имя"], [["Анна"]]), {"Имя": "first_name"}, django_capture_on_commit_callbacks)
+    job = import_file(
+        owner,
+        csv_bytes(["Имя"], [["Анна"]]),
+        {"Имя": "first_name"},
+        django_capture_on_commit_callbacks,
+    )
     engine.run_import(job.pk)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
     again = engine.run_import(job.pk)  # a redelivered message after the end
@@ -520,7 +610,8 @@ def test_a_second_run_of_a_finished_job_writes_nothing(
 
 
 def test_saved_mapping_is_applied_by_header_names(
-    owner, django_capture_on_commit_callbacks  # noqa: F811
+    owner,
+    django_capture_on_commit_callbacks,
 ):
     job = upload(owner, csv_bytes(["Имя", "Почта"], [["Анна", "a@example.com"]]))
     actions.set_import_mapping(owner, job, mapping={0: "first_name", 1: "email"}, save_as="Мой CRM")
@@ -533,7 +624,7 @@ def test_saved_mapping_is_applied_by_header_names(
 # ---------------------------------------------------------------- command
 
 
-def test_import_file_command_prints_one_json_object(in_workspace, owner, tmp_path):  # noqa: F811
+def test_import_file_command_prints_one_json_object(in_workspace, owner, tmp_path):
     path = tmp_path / "people.csv"
     path.write_bytes(
         csv_bytes(
@@ -545,7 +636,13 @@ def test_import_file_command_prints_one_json_object(in_workspace, owner, tmp_pat
     out = StringIO()
     connection.set_schema_to_public()
     call_command(
-        "import_file", str(path), workspace="acme", entity="contacts", on_duplicate="skip", as_json=True, stdout=out
+        "import_file",
+        str(path),
+        workspace="acme",
+        entity="contacts",
+        on_duplicate="skip",
+        as_json=True,
+        stdout=out,
     )
     result = json.loads(out.getvalue())
     assert {k: result[k] for k in ("rows", "created", "updated", "skipped", "failed")} == {
