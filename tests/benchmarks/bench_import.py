@@ -315,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(
         f"  worker peak memory {figures['peak_mb_import']:.0f} MB during the import "
-        f"(target <= {TARGET_MEMORY_MB:.0f} MB), {figures['peak_mb']:.0f} MB with the bare COPY's rows"
+        f"(target <= {TARGET_MEMORY_MB:.0f} MB), "
+        f"{figures['peak_mb']:.0f} MB with the bare COPY's rows"
     )
     say(
         f"  bare COPY of the same rows: {figures['bare_copy_seconds']:.2f} s "
