@@ -522,6 +522,29 @@ def _task_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _import_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    figures = results.get("import")
+    if not isinstance(figures, dict):
+        return []
+    seconds = float(figures["seconds"])
+    return [
+        (
+            f"import: {figures['rows']} rows cp1251 CSV, 20 columns, half updates",
+            f"{seconds:.1f} s, {float(figures['rows_per_second']):.0f} rows/s",
+            f"<={float(figures['target_seconds']):.0f}s: "
+            f"{_verdict(seconds, float(figures['target_seconds']))}, "
+            f"{seconds / float(figures['bare_copy_seconds'] or 1):.0f}x a bare COPY "
+            f"({float(figures['bare_copy_seconds']):.2f} s)",
+        ),
+        (
+            "import: worker peak memory",
+            f"{float(figures['peak_mb_import']):.0f} MB",
+            f"<=400MB: {_verdict(float(figures['peak_mb_import']), 400.0)}",
+        ),
+        ("import: undo", f"{float(figures['undo_seconds']):.1f} s", "informative"),
+    ]
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
         _signup_rows(results)
@@ -531,6 +554,7 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
         + _deals_rows(results)
         + _timeline_rows(results)
         + _task_rows(results)
+        + _import_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -571,6 +595,7 @@ ONLY_FLAGS = {
     "deals_only": "deals",
     "timeline_only": "timeline",
     "tasks_only": "tasks",
+    "import_only": "import",
 }
 
 
@@ -703,6 +728,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="workspaces the due-task sweep runs over with --tasks-only (1000; 0 skips it)",
     )
     parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=100_000,
+        help="rows of the import benchmark's cp1251 CSV (100000; 1000000 for scale; 0 skips it)",
+    )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import benchmark (bench_import: upload to summary vs a bare COPY)",
+    )
+    parser.add_argument(
         "--billing-events",
         type=int,
         default=1000,
@@ -811,6 +847,9 @@ def main(argv: list[str] | None = None) -> int:
         def wanted(name: str) -> bool:
             return not only or name in only
 
+        if wanted("import") and arguments.import_rows > 0:
+            say("\n== Import: a cp1251 CSV from upload to summary, then undo (bench_import)")
+            runner.module("import", "bench_import", "--rows", str(arguments.import_rows))
         if wanted("crm") and arguments.crm_contacts > 0:
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
