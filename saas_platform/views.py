@@ -22,7 +22,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The workspace's first screen: what to do next (onboarding.checklist), then the work."""
-    from onboarding.checklist import checklist_for
+    from onboarding.checklist import checklist_dismissed, checklist_for
 
     checklist = checklist_for(request.user)  # type: ignore[arg-type]
     return render(
@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "checklist": checklist,
             "checklist_done": all(item.done for item in checklist),
+            "checklist_dismissed": checklist_dismissed(request.user),  # type: ignore[arg-type]
             "workspace_zone": zone_label(request.tenant.time_zone),  # type: ignore[attr-defined]
         },
     )
