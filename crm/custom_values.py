@@ -57,8 +57,6 @@ DATETIME_STORAGE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 CURRENCIES = ["RUB", "UAH", "USD", "EUR", "KZT", "BYN", "GBP", "CNY", "PLN", "TRY", "GEL", "AMD"]
 _CURRENCY_BY_COUNTRY = {"RU": "RUB", "UA": "UAH", "KZ": "KZT", "BY": "BYN", "US": "USD"}
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y")
 _DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%dT%H:%M:%S",
@@ -134,35 +132,24 @@ def _is_empty(raw: Any) -> bool:
 
 
 def parse_date(raw: Any) -> date | None:
-    """A date from a date object or text (2024-12-31, 31.12.2024, 31/12/2024); None if not."""
-    if isinstance(raw, datetime):
+    """A date from a date object or text (crm.rules.parse_date's formats); None if not."""
+    from crm import rules
+
+    if isinstance(raw, datetime) or not isinstance(raw, str | date):
         return None
-    if isinstance(raw, date):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a date, no time)
-        except ValueError:
-            continue
-    return None
+    return rules.parse_date(raw)
 
 
 def parse_decimal(raw: Any) -> Decimal:
     """A Decimal from a number or text with a comma or dot and any spaces."""
     if isinstance(raw, bool):
         raise CustomValueError(_("Enter a number."))
-    if isinstance(raw, float):
-        raw = repr(raw)
-    text = _SPACES.sub("", str(raw)).replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    from crm import rules
+
+    parsed = rules.parse_number(raw)
+    if parsed is None:
         raise CustomValueError(_("Enter a number, e.g. 1234,50."))
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:
-        raise CustomValueError(_("Enter a number, e.g. 1234,50.")) from error
+    value = parsed
     _sign, digits, exponent = value.as_tuple()
     if not isinstance(exponent, int):  # NaN or Infinity
         raise CustomValueError(_("Enter a number, e.g. 1234,50."))

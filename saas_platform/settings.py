@@ -318,6 +318,16 @@ USE_I18N = True
 TIME_ZONE = "Europe/Moscow"
 USE_TZ = True
 
+# ---------------------------------------------------------------- import (onboarding.importing)
+
+# Files people import: refused above these limits before being read in full.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# An XLSX is a zip: refused before parsing above these (zip bombs).
+IMPORT_XLSX_MAX_ENTRIES = env.int("IMPORT_XLSX_MAX_ENTRIES", default=10_000)
+IMPORT_XLSX_MAX_UNCOMPRESSED = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED", default=2 * 1024**3)
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=200)
+
 # ---------------------------------------------------------------- e-mail
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -28,15 +28,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from crm import normalize
+from crm import normalize, rules
 from crm.custom_values import clean_custom_values, missing_required_fields
 from crm.errors import (
     CrmNotFoundError,
@@ -67,9 +66,7 @@ from crm.models import (
     Email,
     Merge,
     Messenger,
-    MessengerKind,
     Phone,
-    PhoneLabel,
     RecordType,
     Segment,
     SourceChannel,
@@ -135,12 +132,6 @@ def _missing_required(
 # ---------------------------------------------------------------- helpers
 
 
-def _default_country() -> str:
-    tenant = getattr(connection, "tenant", None)
-    country = getattr(tenant, "default_country", None)
-    return str(country or "RU")
-
-
 def _ensure_active(acting_user: Any) -> None:
     if acting_user is None or not getattr(acting_user, "is_active", False):
         raise PermissionDenied(_("Only active members can do this."))
@@ -152,186 +143,7 @@ def _require_admin(acting_user: Any) -> None:
         raise PermissionDenied(_("Only owners and admins can do this."))
 
 
-def _text(value: Any) -> str:
-    return normalize.clean_spaces(str(value)) if value is not None else ""
-
-
-def _long_text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
-
-
-class _Errors:
-    """Messages per field, and whether every one of them is only "this is required"."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-        self.only_required = True
-
-    def add(self, name: str, message: str, *, required: bool = False) -> None:
-        if message not in self.fields.get(name, []):
-            self.fields.setdefault(name, []).append(message)
-        self.only_required = self.only_required and required
-
-    def absorb(self, error: CrmValidationError) -> None:
-        for name, messages in error.field_errors.items():
-            for message in messages:
-                self.add(name, message, required=error.code == ErrorCode.REQUIRED)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            code = ErrorCode.REQUIRED if self.only_required else ErrorCode.INVALID
-            raise CrmValidationError(self.fields, code=code)
-
-
-def _parse_phones(items: Any, errors: _Errors) -> list[tuple[str, str, str]]:
-    """[(e164, raw, label)] from text or {"number"/"raw", "label"} items; bad ones reported."""
-    parsed: list[tuple[str, str, str]] = []
-    if items is None:
-        return parsed
-    if isinstance(items, str):
-        items = [items]
-    country = _default_country()
-    for item in items:
-        if isinstance(item, Mapping):
-            raw = _text(item.get("number") or item.get("raw") or item.get("e164") or "")
-            label = str(item.get("label") or PhoneLabel.MOBILE)
-        else:
-            raw, label = _text(item), PhoneLabel.MOBILE
-        if not raw:
-            continue
-        if label not in PhoneLabel.values:
-            errors.add("phones", _("Unknown phone label “%(label)s”.") % {"label": label})
-            continue
-        try:
-            e164 = normalize.parse_phone(raw, default_country=country)
-        except normalize.PhoneNotValidError:
-            errors.add(
-                "phones",
-                _("“%(number)s” cannot be a phone number. Check the digits and the country code.")
-                % {"number": raw},
-            )
-            continue
-        if any(existing[0] == e164 for existing in parsed):
-            continue
-        parsed.append((e164, raw[:64], label))
-    return parsed
-
-
-def _parse_emails(items: Any, errors: _Errors) -> list[str]:
-    parsed: list[str] = []
-    if items is None:
-        return parsed
-    if isinstance(items, str):
-        items = [items]
-    for item in items:
-        address = _text(item.get("address") if isinstance(item, Mapping) else item)
-        if not address:
-            continue
-        try:
-            validate_email(address)
-        except ValidationError:
-            errors.add(
-                "emails", _("“%(email)s” is not a valid e-mail address.") % {"email": address}
-            )
-            continue
-        if normalize.casefold_email(address) in {normalize.casefold_email(a) for a in parsed}:
-            continue
-        parsed.append(address)
-    return parsed
-
-
-def _parse_messengers(items: Any, errors: _Errors) -> list[tuple[str, str]]:
-    parsed: list[tuple[str, str]] = []
-    for item in items or []:
-        if not isinstance(item, Mapping):
-            errors.add("messengers", _("Give a messenger and a handle."))
-            continue
-        kind, handle = str(item.get("kind") or ""), _text(item.get("handle"))
-        if not handle:
-            continue
-        if kind not in MessengerKind.values:
-            errors.add("messengers", _("Unknown messenger “%(kind)s”.") % {"kind": kind})
-            continue
-        parsed.append((kind, handle[:100]))
-    return parsed
-
-
-def _parse_tax_number(value: Any, errors: _Errors) -> str:
-    text = _text(value).replace(" ", "").replace("-", "")
-    if not text:
-        return ""
-    if normalize.tax_number_kind(text) is None:
-        errors.add(
-            "tax_number",
-            _(
-                "Enter a valid tax number: an INN of 10 or 12 digits or an EDRPOU code of "
-                "8 digits (the check digits do not match)."
-            ),
-        )
-    return text
-
-
-def _parse_website(value: Any, errors: _Errors) -> str:
-    text = _text(value)
-    if not text:
-        return ""
-    if "://" not in text:
-        text = f"https://{text}"
-    try:
-        URLValidator(schemes=["http", "https"])(text)
-    except ValidationError:
-        errors.add("website", _("Enter a valid website address."))
-    return text[:300]
-
-
-def _parse_birthday(value: Any, errors: _Errors) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        errors.add("birthday", _("Enter a valid date."))
-        return None
-    if parsed > timezone.localdate():
-        errors.add("birthday", _("A birthday cannot be in the future."))
-    return parsed
-
-
-def _parse_headcount(value: Any, errors: _Errors) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors.add("headcount", _("Enter a whole number."))
-        return None
-    if number < 0:
-        errors.add("headcount", _("Enter a whole number."))
-        return None
-    return number
-
-
-def _parse_addresses(items: Any) -> list[dict[str, str]]:
-    parsed = []
-    if isinstance(items, str):
-        items = [items]
-    for item in items or []:
-        if isinstance(item, Mapping):
-            text, label = _long_text(item.get("text")), _text(item.get("label"))
-        else:
-            text, label = _long_text(item), ""
-        if text:
-            parsed.append({"label": label[:60], "text": text})
-    return parsed
-
-
-def _resolve_source(value: Any, errors: _Errors) -> SourceChannel | None:
+def _resolve_source(value: Any, errors: rules.FieldErrors) -> SourceChannel | None:
     if value in (None, ""):
         return None
     if isinstance(value, SourceChannel):
@@ -344,7 +156,7 @@ def _resolve_source(value: Any, errors: _Errors) -> SourceChannel | None:
     return found
 
 
-def _resolve_responsible(value: Any, errors: _Errors) -> User | None:
+def _resolve_responsible(value: Any, errors: rules.FieldErrors) -> User | None:
     if value in (None, ""):
         return None
     if isinstance(value, User):
@@ -366,7 +178,7 @@ def _resolve_tags(names: Iterable[Any]) -> list[Tag]:
     """Tags by name (case-insensitive), creating the missing ones."""
     wanted: dict[str, str] = {}
     for name in names or []:
-        text = _text(name.name if isinstance(name, Tag) else name)[:60]
+        text = rules.text(name.name if isinstance(name, Tag) else name)[:60]
         if text:
             wanted.setdefault(text.casefold(), text)
     if not wanted:
@@ -409,7 +221,7 @@ def _check_required(
     record: Contact | Company,
     collections: Mapping[str, list[Any]],
     already_missing: set[str] | None,
-    errors: _Errors,
+    errors: rules.FieldErrors,
 ) -> None:
     """Report each required field the save would leave empty.
 
@@ -538,25 +350,29 @@ def refresh_search_columns(record: Contact | Company) -> None:
 # ---------------------------------------------------------------- contacts
 
 
-def _apply_contact_fields(contact: Contact, data: Mapping[str, Any], errors: _Errors) -> None:
+def _apply_contact_fields(
+    contact: Contact, data: Mapping[str, Any], errors: rules.FieldErrors
+) -> None:
     for name in CONTACT_TEXT_FIELDS:
         if name in data:
             value = (
-                _long_text(data[name]) if name in ("address", "pinned_note") else _text(data[name])
+                rules.long_text(data[name])
+                if name in ("address", "pinned_note")
+                else rules.text(data[name])
             )
             limit = MAX_TEXT.get(name)
             if limit and len(value) > limit:
                 errors.add(name, _("At most %(count)d characters.") % {"count": limit})
             setattr(contact, name, value)
     if "birthday" in data:
-        contact.birthday = _parse_birthday(data["birthday"], errors)
+        contact.birthday = rules.parse_birthday(data["birthday"], errors)
     if "source" in data:
         contact.source = _resolve_source(data["source"], errors)
     if "responsible" in data:
         contact.responsible = _resolve_responsible(data["responsible"], errors)
 
 
-def _contact_has_name(contact: Contact, errors: _Errors) -> None:
+def _contact_has_name(contact: Contact, errors: rules.FieldErrors) -> None:
     if not (contact.surname or contact.first_name or contact.patronymic):
         errors.add("first_name", _("Give the contact at least a first name or a surname."))
 
@@ -572,15 +388,15 @@ def create_contact(
     """Create a contact after the workspace's validation, required-field and duplicate rules."""
     ensure_workspace_writable()
     _ensure_active(acting_user)
-    errors = _Errors()
+    errors = rules.FieldErrors()
     contact = Contact(created_by=acting_user if acting_user.pk else None)
     _apply_contact_fields(contact, data, errors)
     if "responsible" not in data:
         contact.responsible = acting_user
     _contact_has_name(contact, errors)
-    phones = _parse_phones(data.get("phones"), errors)
-    emails = _parse_emails(data.get("emails"), errors)
-    messengers = _parse_messengers(data.get("messengers"), errors)
+    phones = rules.parse_phones(data.get("phones"), errors)
+    emails = rules.parse_emails(data.get("emails"), errors)
+    messengers = rules.parse_messengers(data.get("messengers"), errors)
     company_links = _parse_company_links(acting_user, data.get("companies"), errors)
     try:
         contact.custom = _clean_custom(
@@ -588,7 +404,7 @@ def create_contact(
         )
     except CrmValidationError as error:
         errors.absorb(error)
-    tag_names = [_text(t) for t in data.get("tags") or [] if _text(t)]
+    tag_names = [rules.text(t) for t in data.get("tags") or [] if rules.text(t)]
     _check_required(
         record=contact,
         collections={
@@ -631,13 +447,15 @@ def _non_empty(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_company_links(
-    acting_user: Any, items: Any, errors: _Errors
+    acting_user: Any, items: Any, errors: rules.FieldErrors
 ) -> list[tuple[Company, str]]:
     links: list[tuple[Company, str]] = []
     wanted: list[tuple[int | None, str]] = []
     for item in items or []:
         if isinstance(item, Mapping):
-            wanted.append((_int_or_none(item.get("company")), _text(item.get("position"))[:150]))
+            wanted.append(
+                (_int_or_none(item.get("company")), rules.text(item.get("position"))[:150])
+            )
         elif isinstance(item, Company):
             wanted.append((item.pk, ""))
         else:
@@ -680,7 +498,7 @@ def _updated_collections(
     *,
     entity: str,
     changes: Mapping[str, Any],
-    errors: _Errors,
+    errors: rules.FieldErrors,
     phones: list[Any] | None,
     emails: list[str] | None,
     messengers: list[tuple[str, str]] | None = None,
@@ -702,7 +520,7 @@ def _updated_collections(
             errors.absorb(error)
     collections = _collections_of(record)
     collections["tags"] = (
-        [_text(t) for t in changes.get("tags") or [] if _text(t)]
+        [rules.text(t) for t in changes.get("tags") or [] if rules.text(t)]
         if "tags" in changes
         else [t.name for t in record.tags.all()]
     )
@@ -734,13 +552,13 @@ def update_contact(
     record = _locked_contact(acting_user, contact)
     before = snapshot(record)
     already_missing = _current_missing(record)
-    errors = _Errors()
+    errors = rules.FieldErrors()
     _apply_contact_fields(record, changes, errors)
     _contact_has_name(record, errors)
-    phones = _parse_phones(changes["phones"], errors) if "phones" in changes else None
-    emails = _parse_emails(changes["emails"], errors) if "emails" in changes else None
+    phones = rules.parse_phones(changes["phones"], errors) if "phones" in changes else None
+    emails = rules.parse_emails(changes["emails"], errors) if "emails" in changes else None
     messengers = (
-        _parse_messengers(changes["messengers"], errors) if "messengers" in changes else None
+        rules.parse_messengers(changes["messengers"], errors) if "messengers" in changes else None
     )
     collections = _updated_collections(
         record,
@@ -833,22 +651,24 @@ def restore_contact(
 # ---------------------------------------------------------------- companies
 
 
-def _apply_company_fields(company: Company, data: Mapping[str, Any], errors: _Errors) -> None:
+def _apply_company_fields(
+    company: Company, data: Mapping[str, Any], errors: rules.FieldErrors
+) -> None:
     for name in COMPANY_TEXT_FIELDS:
         if name in data:
-            value = _long_text(data[name]) if name == "pinned_note" else _text(data[name])
+            value = rules.long_text(data[name]) if name == "pinned_note" else rules.text(data[name])
             limit = MAX_TEXT.get(name)
             if limit and len(value) > limit:
                 errors.add(name, _("At most %(count)d characters.") % {"count": limit})
             setattr(company, name, value)
     if "tax_number" in data:
-        company.tax_number = _parse_tax_number(data["tax_number"], errors)
+        company.tax_number = rules.parse_tax_number(data["tax_number"], errors)
     if "website" in data:
-        company.website = _parse_website(data["website"], errors)
+        company.website = rules.parse_website(data["website"], errors)
     if "headcount" in data:
-        company.headcount = _parse_headcount(data["headcount"], errors)
+        company.headcount = rules.parse_headcount(data["headcount"], errors)
     if "addresses" in data:
-        company.addresses = _parse_addresses(data["addresses"])
+        company.addresses = rules.parse_addresses(data["addresses"])
     if "source" in data:
         company.source = _resolve_source(data["source"], errors)
     if "responsible" in data:
@@ -868,20 +688,20 @@ def create_company(
     """Create a company after the workspace's validation, required-field and duplicate rules."""
     ensure_workspace_writable()
     _ensure_active(acting_user)
-    errors = _Errors()
+    errors = rules.FieldErrors()
     company = Company(created_by=acting_user if acting_user.pk else None)
     _apply_company_fields(company, data, errors)
     if "responsible" not in data:
         company.responsible = acting_user
-    phones = _parse_phones(data.get("phones"), errors)
-    emails = _parse_emails(data.get("emails"), errors)
+    phones = rules.parse_phones(data.get("phones"), errors)
+    emails = rules.parse_emails(data.get("emails"), errors)
     try:
         company.custom = _clean_custom(
             entity=RecordType.COMPANY, values=data.get("custom") or {}, current=None, partial=False
         )
     except CrmValidationError as error:
         errors.absorb(error)
-    tag_names = [_text(t) for t in data.get("tags") or [] if _text(t)]
+    tag_names = [rules.text(t) for t in data.get("tags") or [] if rules.text(t)]
     _check_required(
         record=company,
         collections={
@@ -931,10 +751,10 @@ def update_company(
     before = snapshot(record)
     already_missing = _current_missing(record)
     old_tax_number = record.tax_number
-    errors = _Errors()
+    errors = rules.FieldErrors()
     _apply_company_fields(record, changes, errors)
-    phones = _parse_phones(changes["phones"], errors) if "phones" in changes else None
-    emails = _parse_emails(changes["emails"], errors) if "emails" in changes else None
+    phones = rules.parse_phones(changes["phones"], errors) if "phones" in changes else None
+    emails = rules.parse_emails(changes["emails"], errors) if "emails" in changes else None
     collections = _updated_collections(
         record,
         entity=RecordType.COMPANY,
@@ -1012,10 +832,12 @@ def link_contact_to_company(
     company_record = _locked_company(acting_user, company)
     before_contact, before_company = snapshot(contact_record), snapshot(company_record)
     link, created = ContactCompany.objects.get_or_create(
-        contact=contact_record, company=company_record, defaults={"position": _text(position)[:150]}
+        contact=contact_record,
+        company=company_record,
+        defaults={"position": rules.text(position)[:150]},
     )
-    if not created and link.position != _text(position)[:150]:
-        link.position = _text(position)[:150]
+    if not created and link.position != rules.text(position)[:150]:
+        link.position = rules.text(position)[:150]
         link.save(update_fields=["position"])
     _write_diff(acting_user, source, contact_record, before_contact)
     _write_diff(acting_user, source, company_record, before_company)
@@ -1092,7 +914,7 @@ def _record_consent(
         status=status,
         at=when,
         source=consent_source,
-        text_version=_long_text(text_version),
+        text_version=rules.long_text(text_version),
         recorded_by=acting_user if acting_user.pk else None,
         recorded_by_label=source.label[:200],
     )
@@ -1190,7 +1012,7 @@ def rename_tag(*, acting_user: User, tag: Tag | int, name: str) -> Tag:
     found = Tag.objects.select_for_update().filter(pk=getattr(tag, "pk", tag)).first()
     if found is None:
         raise CrmNotFoundError()
-    text = _text(name)[:60]
+    text = rules.text(name)[:60]
     if not text:
         raise CrmValidationError({"name": [_("Give the tag a name.")]})
     if Tag.objects.filter(name__iexact=text).exclude(pk=found.pk).exists():
@@ -1213,7 +1035,7 @@ def create_source_channel(*, acting_user: User, name: str) -> SourceChannel:
     """Add a source channel to the workspace's list (owners and admins)."""
     ensure_workspace_writable()
     _require_admin(acting_user)
-    text = _text(name)[:100]
+    text = rules.text(name)[:100]
     if not text:
         raise CrmValidationError({"name": [_("Give the source a name.")]})
     existing = SourceChannel.objects.filter(name__iexact=text).first()
@@ -1239,7 +1061,7 @@ def rename_source_channel(
     )
     if found is None:
         raise CrmNotFoundError()
-    text = _text(name)[:100]
+    text = rules.text(name)[:100]
     if not text:
         raise CrmValidationError({"name": [_("Give the source a name.")]})
     if SourceChannel.objects.filter(name__iexact=text).exclude(pk=found.pk).exists():
@@ -1326,7 +1148,7 @@ def bulk_tag(
     ensure_workspace_writable()
     _ensure_active(acting_user)
     to_add = _resolve_tags(add)
-    remove_folded = {_text(name).casefold() for name in remove if _text(name)}
+    remove_folded = {rules.text(name).casefold() for name in remove if rules.text(name)}
     to_remove = (
         [tag for tag in Tag.objects.all() if tag.name.casefold() in remove_folded]
         if remove_folded
@@ -1369,7 +1191,7 @@ def bulk_change_responsible(
     """Make one member responsible for many records the acting member sees."""
     ensure_workspace_writable()
     _ensure_active(acting_user)
-    errors = _Errors()
+    errors = rules.FieldErrors()
     new_owner = _resolve_responsible(responsible, errors)
     errors.raise_if_any()
     if new_owner is None:
@@ -1435,7 +1257,7 @@ def hand_over_clients(
     giver = User.objects.filter(pk=getattr(from_member, "pk", from_member)).first()
     if giver is None:
         raise CrmValidationError({"from_member": [_("Choose a member.")]})
-    errors = _Errors()
+    errors = rules.FieldErrors()
     receiver = _resolve_responsible(to_member, errors)
     if errors.fields:
         raise CrmValidationError({"to_member": errors.fields["responsible"]})
@@ -1715,7 +1537,7 @@ def create_segment(
     _ensure_active(acting_user)
     from crm.selectors.lists import ClientFilter
 
-    text = _text(name)[:120]
+    text = rules.text(name)[:120]
     if not text:
         raise CrmValidationError({"name": [_("Give the segment a name.")]})
     if record_type not in RecordType.values:
@@ -1747,7 +1569,7 @@ def update_segment(
     if not (acting_user.is_workspace_admin or found.created_by_id == acting_user.pk):
         raise PermissionDenied(_("Only the segment's author, owners and admins can change it."))
     if name is not None:
-        text = _text(name)[:120]
+        text = rules.text(name)[:120]
         if not text:
             raise CrmValidationError({"name": [_("Give the segment a name.")]})
         if (
