@@ -136,10 +136,13 @@ class MappingForm(forms.Form):
         headers: list[str],
         targets: list[tuple[str, str]],
         current: dict[int, str | None],
+        multiple: set[str] | frozenset[str] = frozenset(),
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.headers = headers
+        # Targets several columns may feed (each phone or e-mail column adds one).
+        self.multiple = multiple
         choices = [(IGNORE, _("— Do not import —")), *targets, (NEW_FIELD, _("New field…"))]
         for index, header in enumerate(headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -163,7 +166,7 @@ class MappingForm(forms.Form):
                 if not cleaned.get(f"new_type_{index}"):
                     self.add_error(f"new_type_{index}", _("Choose the type of the new field."))
                 continue
-            if target in MULTI_COLUMN_TARGETS or target == IGNORE:
+            if target in self.multiple or target == IGNORE:
                 continue
             if target in seen:
                 self.add_error(
@@ -207,23 +210,6 @@ class MappingForm(forms.Form):
             }
             for index, header in enumerate(self.headers)
         ]
-
-
-# Targets several columns may feed (each phone or e-mail column adds one; notes add up).
-MULTI_COLUMN_TARGETS = frozenset(
-    {
-        "phone",
-        "phone_mobile",
-        "phone_work",
-        "phone_home",
-        "email",
-        "tags",
-        "note",
-        "telegram",
-        "whatsapp",
-        "viber",
-    }
-)
 
 
 class SavedMappingChoiceForm(forms.Form):

@@ -74,6 +74,7 @@ CONFIDENCE_LEVELS = (
     (0.0, gettext_lazy("Low"), "danger"),
 )
 SAMPLES_PER_COLUMN = 3
+TOP_ROWS_SHOWN = 12
 ERRORS_SHOWN = 200
 
 
@@ -293,6 +294,10 @@ def read_settings(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             read_error=read_error,
             confidence_percent=round(confidence * 100) if confidence is not None else None,
             first_data_row=job.header_row + 2,
+            top_rows=[
+                {"number": index + 1, "cells": cells, "is_header": index == job.header_row}
+                for index, cells in enumerate(info.raw_top_rows[:TOP_ROWS_SHOWN] if info else [])
+            ],
         ),
     )
 
@@ -329,9 +334,13 @@ def mapping(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     if (elsewhere := _not_in_setup(job)) is not None:
         return elsewhere
     headers = list(job.headers or [])
-    targets = [(target.key, str(target.label)) for target in import_targets(job.entity)]
+    available = import_targets(job.entity)
     form = MappingForm(
-        request.POST or None, headers=headers, targets=targets, current=_current_mapping(job)
+        request.POST or None,
+        headers=headers,
+        targets=[(target.key, str(target.label)) for target in available],
+        current=_current_mapping(job),
+        multiple={target.key for target in available if target.multiple},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,11 +373,11 @@ def mapping(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         row["samples"] = samples[row["index"]]
         suggestion = suggestions.get(row["index"])
         row["suggested"] = suggestion.target if suggestion else None
+        row["reason"] = suggestion.reason if suggestion else ""
         if suggestion and suggestion.target:
             row["confidence_label"], row["confidence_tone"] = _confidence_badge(
                 suggestion.confidence
             )
-            row["reason"] = suggestion.reason
     return render(
         request,
         "importing/mapping.html",
