@@ -61,7 +61,9 @@ IGNORE = ""
 NEW_FIELD = "__new__"
 # Types a new custom field can take from the mapping page: those a cell maps onto
 # directly (choice fields need their options defined first, in the field settings).
-NEW_FIELD_TYPES = [(value, label) for value, label in FieldType.choices if value not in CHOICE_TYPES]
+NEW_FIELD_TYPES = [
+    (value, label) for value, label in FieldType.choices if value not in CHOICE_TYPES
+]
 
 
 class StartForm(forms.Form):

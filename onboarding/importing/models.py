@@ -154,7 +154,9 @@ class ChecklistDismissal(models.Model):
     choice lives in their own workspace, like the member.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     dismissed_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -262,15 +262,20 @@ def read_settings(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     form = ReadSettingsForm(request.POST or None, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = {
+        wanted = {
             "encoding": data.get("encoding") or None,
             "delimiter": data.get("delimiter") or None,
             "header_row": data["header_row"] - 1,
             "sheet": data.get("sheet") or None,
         }
-        changed = any(
-            value is not None and value != initial.get(key) for key, value in changes.items()
-        ) or (changes["header_row"] != job.header_row)
+        now = {
+            "encoding": job.encoding or None,
+            "delimiter": job.delimiter or None,
+            "header_row": job.header_row,
+            "sheet": job.sheet or None,
+        }
+        changed = any(value is not None and value != now[key] for key, value in wanted.items())
+        changes = {key: value for key, value in wanted.items() if value is not None}
         try:
             if changed:
                 job = actions.reread_import(_member(request), job, **changes)
@@ -434,9 +439,7 @@ def check(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     if job.status == ImportStatus.UPLOADED:
         return redirect("importing:mapping", job.uuid)
     counts = _check_counts(job)
-    continue_form = ContinueAfterCheckForm(
-        request.POST if request.POST.get("continue") else None
-    )
+    continue_form = ContinueAfterCheckForm(request.POST if request.POST.get("continue") else None)
     if request.method == "POST":
         try:
             if request.POST.get("recheck"):
@@ -527,7 +530,9 @@ def duplicates(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     job = _job_or_404(request, job_uuid)
     if (elsewhere := _not_in_setup(job)) is not None:
         return elsewhere
-    if job.status != ImportStatus.CHECKED:
+    if job.status != ImportStatus.CHECKED or (
+        _check_counts(job)["failing"] and not job.options.get("only_valid")
+    ):
         return redirect("importing:check", job.uuid)
     summary = selectors.duplicate_summary(job)
     matches = list(summary.get("matches", []))[:MATCHES_SHOWN]
@@ -616,9 +621,7 @@ def _time_left(seconds: float | None) -> str:
     if seconds < 60:
         return _("less than a minute left")
     minutes = round(seconds / 60)
-    return ngettext("about %(n)s minute left", "about %(n)s minutes left", minutes) % {
-        "n": minutes
-    }
+    return ngettext("about %(n)s minute left", "about %(n)s minutes left", minutes) % {"n": minutes}
 
 
 def _progress_context(job: ImportJob) -> dict[str, Any]:

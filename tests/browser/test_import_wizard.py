@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Russian names and headers are the data here)
 """The import wizard clicked through in Chromium on a real Bitrix24-style file (cp1251, `;`,
 Russian headers): upload to summary, then undo; and every step on a 375 px phone."""
 

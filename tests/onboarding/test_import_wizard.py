@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Russian names and headers are the data here)
 """The import wizard's pages as an admin uses them, step by step, on real files.
 
 Everything goes through the real engine (onboarding.importing.actions, run by Celery
@@ -86,7 +87,8 @@ def test_start_page_shows_what_can_be_imported_and_the_limits(owner):
 
     assert "Contacts with their companies, in one file" in page
     assert "Up to 50 MB and 1,000,000 rows per file." in page
-    assert "XLSX and XLS" in page and "Bitrix24" in page
+    assert "XLSX and XLS" in page
+    assert "Bitrix24" in page
     assert 'accept=".csv,.tsv,.txt,.xlsx,.xls,.htm,.html"' in page
 
 
@@ -140,7 +142,7 @@ def test_upload_of_a_cp1251_csv_shows_what_was_detected_and_a_preview(workspace,
     page = text(owner.get(response["Location"]))
     assert "Detected: encoding cp1251" in page or "Detected: encoding windows-1251" in page
     assert "separator: “;”" in page
-    assert "<th scope=\"col\">Фамилия</th>" in page
+    assert '<th scope="col">Фамилия</th>' in page
     assert "<td>Иванова</td>" in page
     assert 'class="import-scroll"' in page
 
@@ -183,7 +185,8 @@ def test_mapping_page_suggests_fields_with_their_confidence(workspace, owner):
 
     page = text(owner.get(f"/import/{job.uuid}/columns/"))
 
-    assert "Фамилия" in page and "Иванова" in page  # the column and a sample value
+    assert "Фамилия" in page
+    assert "Иванова" in page
     assert '<option value="surname" selected>' in page
     assert '<option value="email" selected>' in page
     assert 'class="badge ok">High' in page
@@ -277,14 +280,16 @@ def test_check_shows_failing_rows_by_row_and_field_and_offers_them_as_a_file(
     page = text(owner.get(f"/import/{job.uuid}/check/"))
 
     assert job.status == "checked"
-    assert ">3</span><span class=\"stat-label\">rows can be imported" in page
-    assert ">1</span><span class=\"stat-label\">rows have errors" in page
-    assert "Row 5" in page and "E-mail" in page
+    assert '>3</span><span class="stat-label">rows can be imported' in page
+    assert '>1</span><span class="stat-label">rows have errors' in page
+    assert "Row 5" in page
+    assert "E-mail" in page
     download = owner.get(f"/import/{job.uuid}/failing-rows/")
     assert download.status_code == 200
     assert download["Content-Type"] == "application/octet-stream"
     body = b"".join(download.streaming_content).decode("utf-8-sig")
-    assert "Кузнецова" in body and "Иванова" not in body
+    assert "Кузнецова" in body
+    assert "Иванова" not in body
 
 
 def test_continuing_with_failing_rows_needs_the_only_valid_choice(
@@ -328,8 +333,8 @@ def test_duplicates_counted_then_import_runs_to_its_summary(
     assert response["Location"] == f"/import/{job.uuid}/run/"
     summary = text(owner.get(response["Location"]))
     assert "Import finished" in summary
-    assert ">2</span><span class=\"stat-label\">created" in summary
-    assert ">1</span><span class=\"stat-label\">updated" in summary
+    assert '>2</span><span class="stat-label">created' in summary
+    assert '>1</span><span class="stat-label">updated' in summary
     assert 'href="/contacts/"' in summary
     with schema_context(workspace.workspace.schema_name):
         assert Contact.objects.filter(surname="Петров").exists()
@@ -345,7 +350,8 @@ def test_progress_fragment_reloads_the_page_once_the_job_moved_on(
     same = owner.get(f"/import/{job.uuid}/progress/?shown=checked", HTTP_HX_REQUEST="true")
 
     assert moved["HX-Refresh"] == "true"
-    assert same.status_code == 200 and 'id="import-progress"' in text(same)
+    assert same.status_code == 200
+    assert 'id="import-progress"' in text(same)
     assert "hx-trigger" not in text(same)  # nothing left to wait for
 
 
@@ -411,9 +417,12 @@ def test_contact_and_company_lists_link_to_the_import_for_admins(workspace, owne
 def test_checklist_links_import_fields_and_team(owner):
     page = text(owner.get("/"))
 
-    assert 'id="step-import_clients"' in page and 'href="/import/"' in page
-    assert 'id="step-add_custom_fields"' in page and 'href="/settings/fields/"' in page
-    assert 'id="step-invite_team"' in page and 'href="/settings/members/"' in page
+    assert 'id="step-import_clients"' in page
+    assert 'href="/import/"' in page
+    assert 'id="step-add_custom_fields"' in page
+    assert 'href="/settings/fields/"' in page
+    assert 'id="step-invite_team"' in page
+    assert 'href="/settings/members/"' in page
 
 
 def test_checklist_import_step_is_ticked_once_an_import_is_done(
