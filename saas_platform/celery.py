@@ -8,4 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas_platform.settings")
 
 app = CeleryApp("kartoteka")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["tenants.members", "tenants", "onboarding", "crm", "billing"])
+app.autodiscover_tasks(
+    ["tenants.members", "tenants", "onboarding", "onboarding.importing", "crm", "billing"]
+)

@@ -365,6 +365,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 10,
         "tenant_schemas": ["public"],
     },
+    # Per workspace: imports whose worker went away continue; old uploads are deleted.
+    "resume-stale-imports": {
+        "task": "importing.resume_stale_imports",
+        "schedule": 60 * 5,
+    },
+    "delete-expired-import-files": {
+        "task": "importing.delete_expired_import_files",
+        "schedule": 60 * 60 * 24,
+    },
     "billing-reconcile": {
         "task": "billing.reconcile_subscriptions",
         "schedule": crontab(hour=3, minute=30),

@@ -91,6 +91,8 @@ class ImportJob(models.Model):
     )
     # When the uploaded file was removed (after the undo period).
     file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set with every committed chunk: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -114,11 +116,42 @@ class ImportedRecord(models.Model):
     class Meta:
         indexes = [models.Index(fields=["job", "record_type", "record_id"], name="importing_rec")]
         constraints = [
-            models.UniqueConstraint(fields=["job", "row_number"], name="importing_record_row_once")
+            # A row makes at most one record of each type (a contact, and the company
+            # its company column named when that company was new).
+            models.UniqueConstraint(
+                fields=["job", "record_type", "row_number"], name="importing_record_row_once"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.job_id}: {self.record_type}#{self.record_id}"
+
+
+class ExternalRecordId(models.Model):
+    """A record's id in the system it was imported from (an "external id" column).
+
+    Kept here rather than on the record: imports match on it (an import updating by
+    external id finds the same records the next time) and undo removes what it added.
+    """
+
+    record_type = models.CharField(max_length=16)
+    external_id = models.CharField(max_length=255)
+    record_id = models.BigIntegerField()
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "external_id"], name="importing_external_id_once"
+            )
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="importing_ext_record")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.external_id} -> {self.record_id}"
 
 
 class SavedMapping(models.Model):
