@@ -10,6 +10,7 @@ Owners and admins import: an import writes and can undo hundreds of records at o
 like an export reads them all (admin-only too).
 """
 
+from dataclasses import asdict
 from typing import Any, cast
 from uuid import UUID
 
@@ -38,8 +39,9 @@ from onboarding.importing.forms import (
 )
 from onboarding.importing.mapping import import_targets, suggest_mapping
 from onboarding.importing.models import ImportedRecord, ImportEntity, ImportJob, ImportStatus
-from onboarding.importing.reading import ImportFileError, TableInfo, open_table
+from onboarding.importing.reading import ImportFileError, TableInfo
 from onboarding.importing.reading.limits import max_bytes, max_rows
+from onboarding.importing.review import duplicate_matches
 from tenants.guards import WorkspaceReadOnlyError
 from tenants.members.models import User
 from tenants.members.permissions import workspace_admin_required
@@ -95,10 +97,20 @@ def _messages_of(error: Exception) -> list[str]:
         return [message for messages_ in error.field_errors.values() for message in messages_]
     if isinstance(error, ImportFileError | WorkspaceReadOnlyError):
         return [str(error.message)]
+    if isinstance(error, UnicodeError | LookupError):
+        return [_("The file cannot be read in this encoding: choose another one.")]
     return [str(error)]
 
 
-ACTION_ERRORS = (CrmValidationError, ImportFileError, WorkspaceReadOnlyError)
+# What an action may refuse with. A decoder's own error is a bad encoding choice (the
+# reader should turn it into an ImportFileError; this keeps a slip there from being a 500).
+ACTION_ERRORS = (
+    CrmValidationError,
+    ImportFileError,
+    WorkspaceReadOnlyError,
+    UnicodeError,
+    LookupError,
+)
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -157,14 +169,7 @@ def _context(job: ImportJob | None, step: str, **extra: Any) -> dict[str, Any]:
 
 def _read(job: ImportJob) -> TableInfo:
     """The job's file as it is read now (its settings), for the preview and samples."""
-    return open_table(
-        job.file.path,
-        original_name=job.original_name,
-        encoding=job.encoding or None,
-        delimiter=job.delimiter or None,
-        header_row=job.header_row,
-        sheet=job.sheet or None,
-    )
+    return cast(TableInfo, selectors.import_preview(job))
 
 
 def _not_in_setup(job: ImportJob) -> HttpResponse | None:
@@ -246,8 +251,8 @@ def read_settings(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     read_error = ""
     try:
         info = _read(job)
-    except ImportFileError as error:
-        read_error = str(error.message)
+    except (ImportFileError, UnicodeError, LookupError) as error:
+        read_error = _messages_of(error)[0]
     form_kwargs: dict[str, Any] = {
         "file_format": job.file_format or (info.file_format if info else "csv"),
         "detected_encoding": job.encoding,
@@ -369,7 +374,7 @@ def mapping(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             return redirect("importing:check", job.uuid)
     try:
         info: TableInfo | None = _read(job)
-    except ImportFileError:
+    except (ImportFileError, UnicodeError, LookupError):
         info = None
     samples = _samples(info, len(headers))
     suggestions = {item.column: item for item in suggest_mapping(headers, job.entity)}
@@ -425,8 +430,8 @@ def use_saved_mapping(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 
 def _check_counts(job: ImportJob) -> dict[str, int]:
     summary = job.check_summary or {}
-    valid = int(summary.get("valid_rows", summary.get("valid", 0)) or 0)
-    failing = int(summary.get("invalid_rows", summary.get("invalid", 0)) or 0)
+    valid = int(summary.get("valid", 0) or 0)
+    failing = int(summary.get("invalid", 0) or 0)
     return {"valid": valid, "failing": failing, "total": valid + failing}
 
 
@@ -496,9 +501,12 @@ def failing_rows(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     job = _job_or_404(request, job_uuid)
     if job.status in {ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.CHECKING}:
         raise Http404
+    stored = selectors.failing_rows_csv(job)
+    if not stored:
+        raise Http404
     stem = job.original_name.rsplit(".", 1)[0] or "import"
     return attachment_response(
-        selectors.failing_rows_csv(job), filename=_("%(name)s - failing rows.csv") % {"name": stem}
+        stored.open("rb"), filename=_("%(name)s - failing rows.csv") % {"name": stem}
     )
 
 
@@ -516,7 +524,7 @@ MATCH_KINDS = {
 
 
 def _by_kind(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    counts = summary.get("by_kind", {})
+    counts = {**summary.get("by", {}), "in_file": summary.get("in_file", 0)}
     return [
         {"label": MATCH_KINDS.get(kind, kind), "count": count}
         for kind, count in counts.items()
@@ -535,7 +543,12 @@ def duplicates(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     ):
         return redirect("importing:check", job.uuid)
     summary = selectors.duplicate_summary(job)
-    matches = list(summary.get("matches", []))[:MATCHES_SHOWN]
+    found, partial = (
+        duplicate_matches(job, limit=MATCHES_SHOWN)
+        if summary["existing"] or summary["in_file"]
+        else ([], False)
+    )
+    matches = [asdict(match) for match in found]
     responsible_column = next(
         (
             job.headers[int(column)]
@@ -550,7 +563,7 @@ def duplicates(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         initial={"on_duplicate": job.options.get("on_duplicate", "update")},
         members=members,
         responsible_column=responsible_column,
-        match_rows=[int(match["row_number"]) for match in matches],
+        match_rows=[match["row_number"] for match in matches],
     )
     if request.method == "POST" and form.is_valid():
         user = _member(request)
@@ -570,7 +583,8 @@ def duplicates(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         else:
             return redirect("importing:run", job.uuid)
     for match in matches:
-        match["field"] = form[f"row_{int(match['row_number'])}"]
+        match["field"] = form[f"row_{match['row_number']}"]
+        match["kind_label"] = MATCH_KINDS.get(match["kind"], match["kind"])
     return render(
         request,
         "importing/duplicates.html",
@@ -580,6 +594,7 @@ def duplicates(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             form=form,
             by_kind=_by_kind(summary),
             matches=matches,
+            matches_partial=partial or len(matches) >= MATCHES_SHOWN,
             counts=_check_counts(job),
         ),
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('importing', '0001_import_jobs'),
+        ('importing', '0002_external_ids_checkpoint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
