@@ -4,7 +4,7 @@ The forms only shape input; the rules (file limits, mapping targets, duplicate o
 are the engine's actions', which raise translated errors the views put back on the form.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -112,9 +112,9 @@ class ReadSettingsForm(forms.Form):
         encodings = list(ENCODING_CHOICES)
         if detected_encoding and detected_encoding not in {value for value, _label in encodings}:
             encodings.insert(0, (detected_encoding, detected_encoding))
-        self.fields["encoding"].choices = encodings
-        self.fields["delimiter"].choices = DELIMITER_CHOICES
-        self.fields["sheet"].choices = [(name, name) for name in sheets]
+        cast(forms.ChoiceField, self.fields["encoding"]).choices = encodings
+        cast(forms.ChoiceField, self.fields["delimiter"]).choices = DELIMITER_CHOICES
+        cast(forms.ChoiceField, self.fields["sheet"]).choices = [(name, name) for name in sheets]
         if file_format != "csv":
             del self.fields["encoding"]
             del self.fields["delimiter"]
@@ -228,13 +228,24 @@ class SavedMappingChoiceForm(forms.Form):
 
 
 class ContinueAfterCheckForm(forms.Form):
+    """Going on past failing rows is a choice the person makes explicitly."""
+
     only_valid = forms.BooleanField(
-        label=_("Import the valid rows and leave the failing ones out"),
-        required=True,
-        error_messages={
-            "required": _("Tick this to import without the failing rows, or fix the file first.")
-        },
+        label=_("Import the valid rows and leave the failing ones out"), required=False
     )
+
+    def __init__(self, *args: Any, failing_rows: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.failing_rows = failing_rows
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.failing_rows and not cleaned.get("only_valid"):
+            self.add_error(
+                "only_valid",
+                _("Tick this to import without the failing rows, or fix the file first."),
+            )
+        return cleaned
 
 
 RESPONSIBLE_ME = "me"
@@ -259,7 +270,7 @@ class DuplicatesForm(forms.Form):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        choices: list[tuple[str, str]] = []
+        choices: list[tuple[str, Any]] = []
         if responsible_column:
             choices.append(
                 (
@@ -270,7 +281,7 @@ class DuplicatesForm(forms.Form):
             )
         choices.append((RESPONSIBLE_ME, _("Me, for every row")))
         choices += [(str(member_id), str(name)) for member_id, name in members]
-        self.fields["responsible"].choices = choices
+        cast(forms.ChoiceField, self.fields["responsible"]).choices = choices
         self.fields["responsible"].initial = choices[0][0]
         self.match_rows = match_rows
         override_choices = [("", _("As chosen above")), *OnDuplicate.choices]

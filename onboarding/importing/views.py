@@ -444,14 +444,16 @@ def check(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     if job.status == ImportStatus.UPLOADED:
         return redirect("importing:mapping", job.uuid)
     counts = _check_counts(job)
-    continue_form = ContinueAfterCheckForm(request.POST if request.POST.get("continue") else None)
+    continue_form = ContinueAfterCheckForm(
+        request.POST if request.POST.get("continue") else None, failing_rows=counts["failing"]
+    )
     if request.method == "POST":
         try:
             if request.POST.get("recheck"):
                 actions.check_import(_member(request), job)
                 return redirect("importing:check", job.uuid)
             if request.POST.get("continue") and job.status == ImportStatus.CHECKED:
-                if counts["failing"] and not continue_form.is_valid():
+                if not continue_form.is_valid():
                     raise _StayOnPage
                 if counts["valid"] == 0:
                     messages.error(request, _("No row can be imported: fix the file first."))
@@ -505,7 +507,7 @@ def failing_rows(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     if not stored:
         raise Http404
     stem = job.original_name.rsplit(".", 1)[0] or "import"
-    return attachment_response(
+    return attachment_response(  # type: ignore[return-value]
         stored.open("rb"), filename=_("%(name)s - failing rows.csv") % {"name": stem}
     )
 
