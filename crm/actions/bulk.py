@@ -18,6 +18,7 @@ has checked the workspace is writable and the member may import. Records in one 
 must not share an `existing_id` (the engine splits colliding rows into another call).
 """
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,11 @@ def _write_records(
                 [existing_ids],
             )
             for row in cursor.fetchall():
-                current[row[0]] = dict(zip(columns, row[1:], strict=True))
+                values = dict(zip(columns, row[1:], strict=True))
+                for name in ("custom", "addresses"):
+                    if isinstance(values.get(name), str):
+                        values[name] = json.loads(values[name])
+                current[row[0]] = values
 
     stage_columns = [
         "id",
@@ -276,6 +281,8 @@ def _write_records(
             for name in scalars:
                 if values[name] is None and name not in _COLUMN_TYPES:
                     values[name] = ""
+            if values["responsible_id"] is None:
+                values["responsible_id"] = context.acting_user_id
             values["custom"] = dict(record.custom)
             values["name_search"] = _name_search(record_type, values)
             values["consent_personal_data"] = consent_values.get("consent_personal_data", "")
@@ -641,11 +648,12 @@ def _link_companies(
             del key
     contacts, companies, positions = [], [], []
     for record_id, record in wanted:
-        company_id = (
+        found_id = (
             by_tax.get(record.company_tax_number) if record.company_tax_number else None
         ) or by_name.get(record.company_name.lower())
-        if company_id is None:
+        if found_id is None:
             continue
+        company_id = found_id
         contacts.append(record_id)
         companies.append(company_id)
         positions.append(str(record.fields.get("position") or "")[:150])
@@ -844,7 +852,7 @@ def _referenced_elsewhere(
         related = relation.related_model
         if related in children or related is model or relation.many_to_many:
             continue
-        column = relation.field.column
+        column = str(relation.field.column)
         queryset = related._default_manager.filter(**{f"{column}__in": ids})
         if related is Activity:
             queryset = queryset.exclude(author_label=label)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,7 +81,7 @@ def upload_import(
     acting_user: User,
     *,
     entity: str,
-    uploaded_file: UploadedFile,
+    uploaded_file: File,
     encoding: str | None = None,
     delimiter: str | None = None,
     header_row: int | None = None,

@@ -526,7 +526,7 @@ def check_file(
     converter = RowConverter(job)
     counts = {"rows": 0, "valid": 0, "invalid": 0}
     kept: list[list[Any]] = []
-    duplicates = {
+    duplicates: dict[str, Any] = {
         "existing": 0,
         "in_file": 0,
         "by": {"external_id": 0, "email": 0, "phone": 0, "tax_number": 0},
@@ -607,7 +607,9 @@ def _write_chunk(job: ImportJob, rows: list[ConvertedRow], acting_user: Any) -> 
     while pending:
         # A wave: rows whose keys meet no earlier row of the wave; the others wait for
         # the next wave, where they match what this one wrote.
-        wave, later, keys_taken = [], [], set()
+        wave: list[ConvertedRow] = []
+        later: list[ConvertedRow] = []
+        keys_taken: set[tuple[str, str]] = set()
         for row in pending:
             keys = set(row.match_keys())
             if keys & keys_taken:
@@ -657,15 +659,15 @@ def _write_chunk(job: ImportJob, rows: list[ConvertedRow], acting_user: Any) -> 
         counts.skipped += len(to_write) - len(outcome.created) - len(outcome.updated)
         links = []
         for row_number, external_id in external.items():
-            record_id = outcome.created.get(row_number) or (
+            linked_id: int | None = outcome.created.get(row_number) or (
                 outcome.updated[row_number][0] if row_number in outcome.updated else None
             )
-            if record_id is not None:
+            if linked_id is not None:
                 links.append(
                     ExternalRecordId(
                         record_type=record_type,
                         external_id=external_id,
-                        record_id=record_id,
+                        record_id=linked_id,
                         job=job,
                     )
                 )
@@ -705,7 +707,7 @@ def _advisory_lock(job: ImportJob) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_try_advisory_lock(hashtext(%s))",
-            [f"import:{connection.schema_name}:{job.uuid}"],
+            [f"import:{getattr(connection, 'schema_name', '')}:{job.uuid}"],
         )
         return bool(cursor.fetchone()[0])
 
@@ -714,7 +716,7 @@ def _advisory_unlock(job: ImportJob) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_unlock(hashtext(%s))",
-            [f"import:{connection.schema_name}:{job.uuid}"],
+            [f"import:{getattr(connection, 'schema_name', '')}:{job.uuid}"],
         )
 
 
@@ -769,17 +771,17 @@ def _run_locked(
                 job = _commit_chunk(job, chunk, done, acting_user, only_valid)
                 done += len(chunk)
                 chunk = []
-                if after_chunk is not None:
-                    after_chunk(job)
                 if job.status != ImportStatus.RUNNING:
                     return job
+                if after_chunk is not None:
+                    after_chunk(job)
         if chunk:
             job = _commit_chunk(job, chunk, done, acting_user, only_valid)
             done += len(chunk)
-            if after_chunk is not None:
-                after_chunk(job)
             if job.status != ImportStatus.RUNNING:
                 return job
+            if after_chunk is not None:
+                after_chunk(job)
     except ImportRunStopped:
         job.refresh_from_db()
         return job

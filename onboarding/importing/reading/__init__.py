@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.importing.reading import limits
+from onboarding.importing.reading import limits, xlsx_stream
 from onboarding.importing.reading.delimited import check_delimiter, csv_rows, detect_delimiter
 from onboarding.importing.reading.encoding import (
     bom_encoding,
@@ -99,6 +99,11 @@ def open_table(
 
         def source() -> Iterator[tuple[int, list[str]]]:
             return xlsx_rows(path, sheet_name)
+
+        try:
+            estimated = xlsx_stream.sheet_last_row(path, sheet_name)
+        except Exception:  # only an estimate: a sheet without one is read all the same
+            estimated = None
 
         file_format = "xlsx"
     elif kind == "xls":
@@ -194,7 +199,8 @@ def open_table(
             code="no_rows",
         )
     if len(top) < limits.SAMPLE_ROWS:
-        info.estimated_rows = len(data_sample)
+        # The whole file is in the sample: count exactly.
+        info.estimated_rows = sum(1 for _row in info.iter_rows())
     elif estimated is not None:
         info.estimated_rows = max(len(data_sample), estimated - found - 1)
         if info.estimated_rows > limits.max_rows():

@@ -152,8 +152,12 @@ def _cyrillic_score(text: str) -> float:
 
 def detect_single_byte(sample: bytes) -> tuple[str, float]:
     """The most likely single-byte encoding of `sample` (bytes with non-ASCII characters)."""
+    scored_sample = sample[:32768]
     scored = sorted(
-        ((_cyrillic_score(sample.decode(name, "replace")), name) for name in CYRILLIC_SINGLE_BYTE),
+        (
+            (_cyrillic_score(scored_sample.decode(name, "replace")), name)
+            for name in CYRILLIC_SINGLE_BYTE
+        ),
         reverse=True,
     )
     best_score, best_name = scored[0]

@@ -22,6 +22,16 @@ def is_blank(cells: Sequence[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
+_FOOTER = re.compile(r"^(итого|всего|разом|усього|total|totals)\b", re.I)
+
+
+def is_footer(cells: Sequence[str], width: int) -> bool:
+    """A totals line under a report ("Итого: 3" alone in the first cell), not a record."""
+    if width < 3 or not cells or not _FOOTER.match(cells[0].strip()):
+        return False
+    return not any(cell.strip() for cell in cells[1:])
+
+
 def is_value_like(text: str) -> bool:
     """A cell that looks like data (a number, date, e-mail or phone), not a column name."""
     text = text.strip()
