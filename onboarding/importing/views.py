@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -71,9 +71,9 @@ STEPS = (
 )
 # How sure the column matcher is, as a badge: (lowest confidence, label, tone).
 CONFIDENCE_LEVELS = (
-    (0.85, gettext_lazy("High"), "ok"),
-    (0.6, gettext_lazy("Medium"), "warn"),
-    (0.0, gettext_lazy("Low"), "danger"),
+    (0.85, pgettext_lazy("how sure a column match is", "High"), "ok"),
+    (0.6, pgettext_lazy("how sure a column match is", "Medium"), "warn"),
+    (0.0, pgettext_lazy("how sure a column match is", "Low"), "danger"),
 )
 SAMPLES_PER_COLUMN = 3
 TOP_ROWS_SHOWN = 12
