@@ -70,12 +70,9 @@
     var row = select.closest("[data-mapping-row]");
     var box = row && row.querySelector("[data-new-field]");
     if (!box) return;
-    var open = select.value === "__new__";
-    box.classList.toggle("open", open);
-    if (open) {
-      var name = box.querySelector("input");
-      if (name) name.focus();
-    }
+    /* shown right under the select, next in the tab order; focus stays on the select so
+       arrowing through the options does not jump away */
+    box.classList.toggle("open", select.value === "__new__");
   }
   document.addEventListener("change", function (event) {
     var select = event.target.closest("[data-mapping-row] select[name^=column_]");
