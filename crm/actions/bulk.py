@@ -961,28 +961,32 @@ def _restore_updated(
                 record_type, pk, f"custom.{key}", (current["custom"] or {}).get(key), None
             )
     names = {name for _pk, previous in updated for name in previous.get("fields", {})}
-    for name in sorted(names & set(restorable)):
-        cast = _COLUMN_TYPES.get(name, "text")
-        getter = "->" if cast == "jsonb" else "->>"
-        _execute(
-            sql.SQL(
-                "UPDATE {table} AS t SET {column} = (s.prev->'fields'{getter}%s)::{cast}"
-                " FROM {stage} AS s WHERE t.id = s.id AND s.prev->'fields' ? %s"
-            ).format(
-                getter=sql.SQL(getter),
-                cast=sql.SQL(cast),
-                table=sql.Identifier(table),
-                stage=sql.Identifier(stage),
-                column=sql.Identifier(name),
-            ),
-            [name, name],
-        )
-    _execute(
+    # One pass over the records: each restorable column takes its previous value where
+    # the import changed it; custom values get their old keys back, new keys dropped.
+    assignments = [
         sql.SQL(
-            "UPDATE {table} AS t SET custom = (t.custom || COALESCE(s.prev->'custom_set', '{{}}'))"
-            " - COALESCE(ARRAY(SELECT jsonb_array_elements_text(s.prev->'custom_unset')), '{{}}')"
-            " FROM {stage} AS s WHERE t.id = s.id"
-        ).format(table=sql.Identifier(table), stage=sql.Identifier(stage))
+            "{column} = CASE WHEN s.prev->'fields' ? {name} "
+            "THEN (s.prev->'fields'{getter}{name})::{cast} ELSE t.{column} END"
+        ).format(
+            column=sql.Identifier(name),
+            name=sql.Literal(name),
+            getter=sql.SQL("->" if _COLUMN_TYPES.get(name) == "jsonb" else "->>"),
+            cast=sql.SQL(_COLUMN_TYPES.get(name, "text")),
+        )
+        for name in sorted(names & set(restorable))
+    ]
+    assignments.append(
+        sql.SQL(
+            "custom = (t.custom || COALESCE(s.prev->'custom_set', '{}'))"
+            " - COALESCE(ARRAY(SELECT jsonb_array_elements_text(s.prev->'custom_unset')), '{}')"
+        )
+    )
+    _execute(
+        sql.SQL("UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.id = s.id").format(
+            table=sql.Identifier(table),
+            stage=sql.Identifier(stage),
+            assignments=sql.SQL(", ").join(assignments),
+        )
     )
     children = [
         (Phone._meta.db_table, "e164", "phones"),

@@ -432,9 +432,36 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _import_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    figures = results.get("import")
+    if not isinstance(figures, dict):
+        return []
+    seconds = float(figures["seconds"])
+    return [
+        (
+            f"import: {figures['rows']} rows cp1251 CSV, 20 columns, half updates",
+            f"{seconds:.1f} s, {float(figures['rows_per_second']):.0f} rows/s",
+            f"<={float(figures['target_seconds']):.0f}s: "
+            f"{_verdict(seconds, float(figures['target_seconds']))}, "
+            f"{seconds / float(figures['bare_copy_seconds'] or 1):.0f}x a bare COPY "
+            f"({float(figures['bare_copy_seconds']):.2f} s)",
+        ),
+        (
+            "import: worker peak memory",
+            f"{float(figures['peak_mb_import']):.0f} MB",
+            f"<=400MB: {_verdict(float(figures['peak_mb_import']), 400.0)}",
+        ),
+        ("import: undo", f"{float(figures['undo_seconds']):.1f} s", "informative"),
+    ]
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
-        _signup_rows(results) + _billing_rows(results) + _scaling_rows(results) + _crm_rows(results)
+        _signup_rows(results)
+        + _billing_rows(results)
+        + _scaling_rows(results)
+        + _crm_rows(results)
+        + _import_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -544,6 +571,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="only the client-base benchmark (skips signups, populating, migrations)",
     )
     parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=100_000,
+        help="rows of the import benchmark's cp1251 CSV (100000; 1000000 for scale; 0 skips it)",
+    )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import benchmark (bench_import: upload to summary vs a bare COPY)",
+    )
+    parser.add_argument(
         "--billing-events",
         type=int,
         default=1000,
@@ -629,7 +667,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.crm_contacts > 0 and not arguments.only_billing:
+        if arguments.import_rows > 0 and not (arguments.crm_only or arguments.only_billing):
+            say("\n== Import: a cp1251 CSV from upload to summary, then undo (bench_import)")
+            runner.module("import", "bench_import", "--rows", str(arguments.import_rows))
+        if arguments.crm_contacts > 0 and not arguments.only_billing and not arguments.import_only:
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
                 "crm",
@@ -638,9 +679,9 @@ def main(argv: list[str] | None = None) -> int:
                 *("--companies", str(arguments.crm_companies)),
                 *("--runs", str(arguments.crm_runs)),
             )
-        if arguments.billing_events > 0 and not arguments.crm_only:
+        if arguments.billing_events > 0 and not (arguments.crm_only or arguments.import_only):
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
-        only_one_benchmark = arguments.crm_only or arguments.only_billing
+        only_one_benchmark = arguments.crm_only or arguments.only_billing or arguments.import_only
         stages: list[int] = []
         if not only_one_benchmark:
             signups("signups-empty", "near-empty database")

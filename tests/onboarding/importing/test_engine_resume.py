@@ -54,7 +54,8 @@ def _database_url() -> str:
     database = connection.settings_dict
     user = database["USER"] or "postgres"
     password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{user}{password}@{host}/{database['NAME']}"
 
 
 def test_killed_worker_resumes_without_losing_or_repeating_rows(
