@@ -43,6 +43,8 @@ from onboarding.importing.reading.table import RowSource, TableInfo, too_many_ro
 
 __all__ = ["ImportFileError", "TableInfo", "open_table"]
 
+_UTF8 = ("utf-8", "utf8")
+
 
 def _too_big_error(size: int) -> ImportFileError:
     return ImportFileError(
@@ -119,7 +121,9 @@ def open_table(
         scan = scan_bytes(path)
         if kind == "html" and not encoding:
             declared = meta_charset(head)
-            if bom_encoding(head):
+            # The bytes win over a declaration they contradict (valid UTF-8 text, or a
+            # page declaring UTF-8 whose bytes are not).
+            if bom_encoding(head) or scan.utf8_valid or (declared or "").lower() in _UTF8:
                 file_encoding, confidence = detect_encoding(scan)
             elif declared:
                 try:
@@ -170,6 +174,15 @@ def open_table(
         found, header_confidence = header_row, 1.0
     data_sample = [cells for cells in top[found + 1 :] if not is_blank(cells)]
     width = max([filled_width(top[found])] + [filled_width(cells) for cells in data_sample])
+    if width > limits.max_columns():
+        raise ImportFileError(
+            _(
+                "The table has %(columns)s columns; an import takes at most %(limit)s. "
+                "Remove the columns you do not need."
+            )
+            % {"columns": width, "limit": limits.max_columns()},
+            code="too_many_columns",
+        )
     headers = name_headers(top[found], width)
     info = TableInfo(
         file_format=file_format,

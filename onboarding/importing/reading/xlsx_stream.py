@@ -483,19 +483,35 @@ def load_shared_strings_fast(archive: zipfile.ZipFile, book: Workbook) -> bool:
     return True
 
 
+# The last workbook read (shared strings and styles), so the several passes of one
+# upload (sheet choice, sample, preview, then every row) parse them once.
+_last_book: dict[tuple[str, int, int], Workbook] = {}
+
+
+def _loaded_workbook(path: Path, archive: zipfile.ZipFile) -> Workbook:
+    status = path.stat()
+    key = (str(path.resolve()), status.st_size, status.st_mtime_ns)
+    book = _last_book.get(key)
+    if book is None:
+        book = read_workbook(archive)
+        if not load_shared_strings_fast(archive, book):
+            book.shared_strings.clear()
+            load_shared_strings(archive, book)
+        load_styles(archive, book)
+        _last_book.clear()
+        _last_book[key] = book
+    return book
+
+
 def open_sheet_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """Rows of `sheet_name` (default: the first sheet), gaps filled with blank rows."""
     with zipfile.ZipFile(path) as archive:
-        book = read_workbook(archive)
+        book = _loaded_workbook(path, archive)
         if not book.sheets:
             return
         part = book.sheets.get(sheet_name) if sheet_name else next(iter(book.sheets.values()))
         if part is None:
             return
-        if not load_shared_strings_fast(archive, book):
-            book.shared_strings.clear()
-            load_shared_strings(archive, book)
-        load_styles(archive, book)
         expected = 1
         last_row = [0]
         try:
