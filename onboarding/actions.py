@@ -1,5 +1,7 @@
 """Writes of the public site's flows."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -52,3 +54,17 @@ def record_signup_attempt(*, client: str, email: str) -> bool:
         f"signup-attempts:email:{email.strip().casefold()}", settings.SIGNUPS_PER_EMAIL_PER_HOUR
     )
     return per_client and per_email
+
+
+def set_checklist_dismissed(*, acting_user: Any, dismissed: bool) -> None:
+    """Hide (or show again) the home page's get-started checklist for `acting_user`.
+
+    Runs inside the member's workspace. A personal view setting, so it is allowed in a
+    read-only workspace too and not audited.
+    """
+    from onboarding.importing.models import ChecklistDismissal
+
+    if dismissed:
+        ChecklistDismissal.objects.get_or_create(user=acting_user)
+    else:
+        ChecklistDismissal.objects.filter(user=acting_user).delete()

@@ -86,21 +86,22 @@ STEPS: tuple[Step, ...] = (
     Step(
         "import_clients",
         _("Import your client base from a spreadsheet or another CRM"),
-        ("import_start", "onboarding_import", "crm_import"),
-        lambda user: _exists("onboarding", "ImportJob"),
+        ("importing:start",),
+        lambda user: _exists("importing", "ImportJob", status="done"),
         for_user=_admins_only,
     ),
     Step(
         "set_up_pipeline",
         _("Set up your sales pipeline"),
-        ("crm_pipeline_list", "crm_pipelines"),
+        # The deals pages' name for the pipeline settings: whichever ships first.
+        ("crm_pipelines", "crm:pipelines", "crm_pipeline_list", "crm_pipeline_settings"),
         lambda user: _exists("crm", "Deal"),
         for_user=_admins_only,
     ),
     Step(
         "add_custom_fields",
         _("Add the fields your business needs"),
-        ("crm_custom_fields", "crm_custom_field_list", "custom_fields"),
+        ("crm_fields_index",),
         lambda user: _exists("crm", "CustomField"),
         for_user=_admins_only,
     ),
@@ -123,6 +124,11 @@ def _first_url(names: tuple[str, ...]) -> str | None:
         except NoReverseMatch:
             continue
     return None
+
+
+def checklist_dismissed(user: User) -> bool:
+    """Whether `user` hid the checklist (they can show it again from the home page)."""
+    return _exists("importing", "ChecklistDismissal", user=user)
 
 
 def checklist_for(user: User, steps: tuple[Step, ...] = STEPS) -> list[ChecklistItem]:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,7 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.actions import record_signup_attempt, request_workspace_reminder
 from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
@@ -238,3 +239,16 @@ def welcome(request: HttpRequest) -> HttpResponse:
     if user.language:
         set_language_cookie(response, user.language)
     return response
+
+
+@login_required
+@require_POST
+def checklist_visibility(request: HttpRequest) -> HttpResponse:
+    """Hide the home page's checklist (`hide`), or bring it back (`show`)."""
+    from onboarding.actions import set_checklist_dismissed
+
+    dismissed = request.POST.get("checklist") != "show"
+    set_checklist_dismissed(acting_user=request.user, dismissed=dismissed)
+    if dismissed:
+        messages.success(request, _("The checklist is hidden. You can show it again here."))
+    return redirect("home")

@@ -18,6 +18,11 @@ from tenants.members import views as member_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("welcome/", onboarding_views.welcome, name="welcome"),
+    path(
+        "welcome/checklist/",
+        onboarding_views.checklist_visibility,
+        name="checklist_visibility",
+    ),
     path("invite/<str:token>/", member_views.accept_invitation, name="invitation_accept"),
     path("settings/members/", member_views.member_list, name="members"),
     path(
@@ -92,6 +97,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     # The REST API (workspace hosts only: the public site has no /api/).
     path("api/", api.urls),
+    # The import wizard and the history of imports (onboarding/importing).
+    path("import/", include("onboarding.importing.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -23,7 +23,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The workspace's first screen: what to do next (onboarding.checklist), then the work."""
     from crm.selectors.tasks import day_work
-    from onboarding.checklist import checklist_for
+    from onboarding.checklist import checklist_dismissed, checklist_for
 
     checklist = checklist_for(request.user)  # type: ignore[arg-type]
     return render(
@@ -33,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "day": day_work(request.user),  # type: ignore[arg-type]
             "checklist": checklist,
             "checklist_done": all(item.done for item in checklist),
+            "checklist_dismissed": checklist_dismissed(request.user),  # type: ignore[arg-type]
             "workspace_zone": zone_label(request.tenant.time_zone),  # type: ignore[attr-defined]
         },
     )

@@ -114,6 +114,11 @@ def _deal(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"deal_id": 1}
 
 
+def _import_job(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # Any uuid: B sends A's session to its login page before it looks a job up.
+    return {"job_uuid": "0b4c8d8e-3f5a-4e41-9a57-6d1b8c2f7a10"}
+
+
 @dataclass(frozen=True)
 class IsolationCheck:
     method: str  # "get" or "post" (the API's routes also "patch", "put", "delete")
@@ -324,6 +329,32 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "crm_settings": IsolationCheck(
         "post", Outcome.LOGIN_PAGE, data={"callback_within_minutes": "1"}
     ),
+    # The home page's checklist: hide it / show it again.
+    "checklist_visibility": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"checklist": "hide"}),
+    # The import wizard (onboarding/importing): A's session means nothing on B, so every
+    # page sends it to B's login first; a job uuid of A is a 404 for B's own admins
+    # (tests/onboarding/importing/test_wizard_pages.py).
+    "importing:start": IsolationCheck("post", Outcome.LOGIN_PAGE, data={"what": "contacts"}),
+    "importing:history": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "importing:job": IsolationCheck("get", Outcome.LOGIN_PAGE, _import_job),
+    "importing:read_settings": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _import_job, {"header_row": "2", "next": "1"}
+    ),
+    "importing:mapping": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _import_job, {"column_0": "surname"}
+    ),
+    "importing:use_saved_mapping": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _import_job, {"saved": "1"}
+    ),
+    "importing:check": IsolationCheck("post", Outcome.LOGIN_PAGE, _import_job, {"recheck": "1"}),
+    "importing:failing_rows": IsolationCheck("get", Outcome.LOGIN_PAGE, _import_job),
+    "importing:duplicates": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, _import_job, {"on_duplicate": "create", "responsible": "me"}
+    ),
+    "importing:run": IsolationCheck("get", Outcome.LOGIN_PAGE, _import_job),
+    "importing:progress": IsolationCheck("get", Outcome.LOGIN_PAGE, _import_job),
+    "importing:cancel": IsolationCheck("post", Outcome.LOGIN_PAGE, _import_job),
+    "importing:undo": IsolationCheck("post", Outcome.LOGIN_PAGE, _import_job),
     # allauth: accounts.
     "account_login": IsolationCheck("get", Outcome.VISITOR_PAGE),
     "account_logout": IsolationCheck("post", Outcome.VISITOR_REDIRECT),

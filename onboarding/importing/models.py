@@ -178,3 +178,19 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChecklistDismissal(models.Model):
+    """A member hid the home page's get-started checklist (onboarding.checklist).
+
+    Kept here because this is onboarding's app inside workspace schemas: each member's
+    choice lives in their own workspace, like the member.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.dismissed_at:%Y-%m-%d}"
