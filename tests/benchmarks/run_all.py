@@ -432,9 +432,39 @@ def _crm_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _export_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    export = results.get("export")
+    if not isinstance(export, dict):
+        return []
+    rows = []
+    copy = export.get("bare_copy")
+    for file_format in ("csv", "xlsx"):
+        figure = export.get(file_format)
+        if not isinstance(figure, dict):
+            continue
+        ratio = (
+            f", {figure['seconds'] / copy['seconds']:.0f}x bare COPY {copy['seconds']:.2f} s"
+            if isinstance(copy, dict) and copy.get("seconds")
+            else ""
+        )
+        rows.append(
+            (
+                f"export {figure['rows']} contacts to {file_format.upper()}",
+                f"{figure['seconds']:.1f} s, peak RSS {figure['peak_rss_mib']} MiB",
+                f"<{figure['target_seconds']:.0f}s: "
+                f"{_verdict(float(figure['seconds']), float(figure['target_seconds']))}{ratio}",
+            )
+        )
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
-        _signup_rows(results) + _billing_rows(results) + _scaling_rows(results) + _crm_rows(results)
+        _signup_rows(results)
+        + _billing_rows(results)
+        + _scaling_rows(results)
+        + _crm_rows(results)
+        + _export_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -554,6 +584,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run only the billing benchmark (webhooks, worker, read-only guard)",
     )
+    parser.add_argument(
+        "--export-contacts",
+        type=int,
+        default=100_000,
+        help="contacts exported to CSV and XLSX by bench_export (100000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="run only the export benchmark (CSV and XLSX of --export-contacts contacts)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -629,7 +670,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("\n== Release on the empty database (migrates public, creates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
-        if arguments.crm_contacts > 0 and not arguments.only_billing:
+        if arguments.export_only or (
+            arguments.export_contacts > 0 and not (arguments.crm_only or arguments.only_billing)
+        ):
+            say("\n== Export: contacts with custom fields to CSV and XLSX (bench_export)")
+            runner.module("export", "bench_export", "--contacts", str(arguments.export_contacts))
+        if arguments.crm_contacts > 0 and not (arguments.only_billing or arguments.export_only):
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
                 "crm",
@@ -638,9 +684,9 @@ def main(argv: list[str] | None = None) -> int:
                 *("--companies", str(arguments.crm_companies)),
                 *("--runs", str(arguments.crm_runs)),
             )
-        if arguments.billing_events > 0 and not arguments.crm_only:
+        if arguments.billing_events > 0 and not (arguments.crm_only or arguments.export_only):
             runner.module("billing", "bench_billing", "--events", str(arguments.billing_events))
-        only_one_benchmark = arguments.crm_only or arguments.only_billing
+        only_one_benchmark = arguments.crm_only or arguments.only_billing or arguments.export_only
         stages: list[int] = []
         if not only_one_benchmark:
             signups("signups-empty", "near-empty database")
