@@ -34,6 +34,7 @@ from typing import IO, Any
 import xlsxwriter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 # A spreadsheet cell holds at most this many characters (Excel's limit).
 CELL_MAX_CHARS = 32_767
 # Excel's sheet holds 1,048,576 rows: one is the header.
@@ -111,15 +112,28 @@ class CsvSink:
         if isinstance(value, Decimal | float):
             text = format(value, "f")
             return text.replace(".", ",") if self.decimal_comma else text
-        return neutralise(str(value)[:CELL_MAX_CHARS])
+        return neutralise(str(value))[:CELL_MAX_CHARS]
+
+    def _text_cell(self, value: Any, kind: ColumnKind) -> str:
+        # The common case first: this runs for every text cell of every row.
+        if value.__class__ is str:
+            if value and value[0] in _TRIGGER_CHARS:
+                value = "'" + value
+            return value if len(value) <= CELL_MAX_CHARS else value[:CELL_MAX_CHARS]
+        return self._cell(value, kind)
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> int:
         kinds = [column.kind for column in self.columns]
-        cell = self._cell
+        cells = [self._text_cell if kind == ColumnKind.TEXT else self._cell for kind in kinds]
+        plan = list(zip(cells, kinds, strict=True))
+        writerow = self.writer.writerow
         count = 0
         for row in rows:
-            self.writer.writerow(
-                [cell(value, kind) for value, kind in zip(row, kinds, strict=True)]
+            writerow(
+                [
+                    "" if value is None else cell(value, kind)
+                    for value, (cell, kind) in zip(row, plan, strict=True)
+                ]
             )
             count += 1
         return count
