@@ -217,6 +217,7 @@ def notify_export_ready(*, job: ExportJob) -> None:
     """E-mail the admin who asked that their export is ready (or failed), with the link
     to the Exports page (download links there are made fresh for the reader)."""
     from tenants.guards import current_workspace
+    from tenants.members.actions import quoted_for_email
     from tenants.selectors import workspace_url
 
     workspace = current_workspace()
@@ -227,7 +228,8 @@ def notify_export_ready(*, job: ExportJob) -> None:
         context = {
             "job": job,
             "what": ExportEntity(job.entity).label,
-            "workspace_name": workspace.name,
+            # A name the workspace chose: quoted, and never in the subject.
+            "workspace_name": quoted_for_email(workspace.name),
             "exports_url": workspace_url(workspace, reverse("exports")),
             "retention_days": retention_days(),
         }

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -104,7 +103,8 @@ class _Clock:
     def __call__(self, moment: dt.datetime | None) -> dt.datetime | None:
         if moment is None:
             return None
-        return timezone.localtime(moment, self.zone).replace(tzinfo=None, microsecond=0)
+        # astimezone directly: timezone.localtime's checks cost more than this, per cell.
+        return moment.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
 
 def _person(full_name: str | None, email: str | None) -> str:

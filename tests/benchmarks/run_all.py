@@ -450,7 +450,8 @@ def _export_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 f"export {figure['rows']} contacts to {file_format.upper()}",
-                f"{figure['seconds']:.1f} s, peak RSS {figure['peak_rss_mib']} MiB",
+                f"{figure['seconds']:.1f} s ({figure.get('cpu_seconds', 0):.1f} s CPU), "
+                f"peak RSS {figure['peak_rss_mib']} MiB",
                 f"<{figure['target_seconds']:.0f}s: "
                 f"{_verdict(float(figure['seconds']), float(figure['target_seconds']))}{ratio}",
             )
