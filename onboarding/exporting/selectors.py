@@ -49,6 +49,7 @@ from crm.models import (
     TaskPriority,
     TaskStatus,
 )
+from crm.selectors.access import sees_all_clients
 from crm.selectors.custom_fields import active_custom_fields
 from crm.selectors.lists import ClientFilter, filtered_companies, filtered_contacts
 from onboarding.exporting.models import ExportEntity
@@ -564,6 +565,8 @@ def _date_range(records: QuerySet[Any], column: str, filters: dict[str, Any]) ->
 
 def _visible_client_q(user: Any, prefix: str = "") -> Q:
     """Records linked to no client, or to a client `user` may see (the crm access rule)."""
+    if sees_all_clients(user):
+        return Q()
     contacts = filtered_contacts(user, ClientFilter(archived="all")).values("pk")
     companies = filtered_companies(user, ClientFilter(archived="all")).values("pk")
     return (Q(**{f"{prefix}contact__isnull": True}) | Q(**{f"{prefix}contact__in": contacts})) & (
@@ -952,12 +955,13 @@ def describe_client_filter(entity: str, filters: ClientFilter, segment_name: str
             SourceChannel.objects.filter(pk__in=filters.sources).values_list("name", flat=True)
         )
         parts.append(_("sources: %(names)s") % {"names": JOIN.join(sorted(names))})
+    consent_states = {**dict(ConsentStatus.choices), "none": _("Never asked")}
     if filters.consent_personal_data:
-        parts.append(
-            _("personal data consent: %(state)s") % {"state": filters.consent_personal_data}
-        )
+        state = consent_states.get(filters.consent_personal_data, filters.consent_personal_data)
+        parts.append(_("personal data consent: %(state)s") % {"state": state})
     if filters.consent_advertising:
-        parts.append(_("advertising consent: %(state)s") % {"state": filters.consent_advertising})
+        state = consent_states.get(filters.consent_advertising, filters.consent_advertising)
+        parts.append(_("advertising consent: %(state)s") % {"state": state})
     if filters.created_from:
         parts.append(_("created from %(date)s") % {"date": filters.created_from.isoformat()})
     if filters.created_to:

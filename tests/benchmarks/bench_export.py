@@ -25,7 +25,6 @@ Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import threading
 import time
@@ -205,8 +204,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"peak RSS {figure['peak_rss_mib']} MiB (+{figure['rss_growth_mib']} MiB), "
                 f"file {figure['file_mib']} MiB, {ratio:.0f}x the bare COPY"
             )
-    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    say(f"process max RSS (a fresh process: Django, the exports): {max_rss:.0f} MiB")
     write_result(arguments.result_file, results)
     return 0
 

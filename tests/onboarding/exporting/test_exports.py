@@ -614,3 +614,31 @@ def test_a_read_only_workspace_can_still_export(
     assert list(ExportJob.objects.values_list("status", flat=True)) == ["done", "done"]
     # Writes are still refused there: the rule is not switched off, exports are exempt.
     assert client.post("/contacts/new/", {"surname": "X"}).status_code == 403
+
+
+def test_an_export_too_large_for_a_spreadsheet_fails_with_a_message_not_an_error_page(
+    in_workspace, owner, make_contact, monkeypatch
+):
+    make_contact(owner, surname="Одна")
+    make_contact(owner, surname="Вторая")
+    monkeypatch.setattr("onboarding.exporting.writers.XLSX_MAX_ROWS", 1)
+    client = browser_for(in_workspace, owner)
+
+    response = _start(client, file_format="xlsx")
+
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.FAILED
+    assert "export to CSV instead" in job.failure
+    page = text_of(client.get("/settings/exports/"))
+    assert "export to CSV instead" in page
+    assert 'href="/settings/exports/download/' not in page
+
+
+def test_the_export_names_the_consent_filter_in_words(in_workspace, owner, make_contact):
+    make_contact(owner, surname="Одна")
+    client = browser_for(in_workspace, owner)
+
+    page = client.get("/settings/exports/new/?entity=contacts&consent_advertising=none")
+
+    assert "advertising consent: Never asked" in text_of(page)
