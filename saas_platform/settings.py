@@ -86,6 +86,7 @@ TENANT_APPS = [
     "axes",
     "crm",
     "onboarding.importing",
+    "onboarding.exporting",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -362,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.members.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
+    # Export files past EXPORT_RETENTION_DAYS, in every workspace (the audit rows stay).
+    "remove-expired-export-files": {
+        "task": "exporting.remove_expired_files",
+        "schedule": 60 * 60 * 24,
+    },
     # Public schema: trial reminders and ends, grace ends (each idempotent).
     "billing-clock": {
         "task": "billing.run_billing_clock",
@@ -398,6 +404,16 @@ CELERY_BEAT_SCHEDULE = {
         "tenant_schemas": ["public"],
     },
 }
+
+# ---------------------------------------------------------------- export
+
+# Exports of at most this many rows are made in the request and downloaded at once;
+# larger ones run in the background (onboarding.exporting).
+EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=5_000)
+# Days an export's file is kept before the daily beat job removes it.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# How long a download link on the Exports page works (at most 24 hours).
+EXPORT_DOWNLOAD_LINK_SECONDS = env.int("EXPORT_DOWNLOAD_LINK_SECONDS", default=60 * 60)
 
 # ---------------------------------------------------------------- billing
 

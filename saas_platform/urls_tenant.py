@@ -52,6 +52,7 @@ urlpatterns = [
         backup_views.backup_download,
         name="backup_download",
     ),
+    path("", include("onboarding.exporting.urls")),
     path("settings/api-keys/", api_key_views.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_key_views.revoke, name="api_key_revoke"),
     path("settings/billing/", billing_views.billing, name="billing"),

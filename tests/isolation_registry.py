@@ -168,6 +168,16 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "backup_download": IsolationCheck(
         "get", Outcome.LOGIN_PAGE, lambda s: {"token": "a-signed-link-of-workspace-a"}
     ),
+    # Exports (owners and admins only). A's download links are also bound to A's schema
+    # and member (tests/onboarding/exporting/test_exports.py).
+    "exports": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "exports_new": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "exports_start": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"entity": "contacts", "file_format": "csv"}
+    ),
+    "export_download": IsolationCheck(
+        "get", Outcome.LOGIN_PAGE, lambda s: {"token": "a-signed-link-of-workspace-a"}
+    ),
     # Billing (admins of the workspace only).
     "billing": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "billing_subscribe": IsolationCheck(

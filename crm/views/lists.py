@@ -147,6 +147,12 @@ def filter_from_params(params: QueryDict, custom_filters: list[CustomFilter]) ->
     return lists.ClientFilter.from_dict(data)
 
 
+def list_filter_from_query(params: QueryDict, record_type: str) -> lists.ClientFilter:
+    """The ClientFilter a list page's query string selects, read as the list reads it
+    (the export of "the current filter" uses it, so both select the same records)."""
+    return filter_from_params(params, _custom_filters(params, custom_fields_of(record_type)))
+
+
 def _number_or_text(field: Any, value: str) -> Any:
     if value in ("", None):
         return None

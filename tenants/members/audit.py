@@ -75,6 +75,34 @@ register_audit_field("full_name", _("Name"))
 register_audit_field("is_active", _("Active"), _yes_no)
 
 
+@dataclass(frozen=True)
+class AuditAction:
+    label: object  # a lazy translation
+    describe: Callable[[object], str] | None  # the entry's changes -> its sentence
+
+
+_ACTIONS: dict[str, AuditAction] = {}
+
+
+def register_audit_action(
+    code: str, label: object, describe: Callable[[object], str] | None = None
+) -> None:
+    """Name an action code that is not one of AuditEntry.Action's choices (other apps'
+    entries, e.g. exports), and optionally say how its entry reads as a sentence from its
+    `changes`. Keys of `changes` starting with "_" hold such data, not field changes."""
+    _ACTIONS[code] = AuditAction(label=label, describe=describe)
+
+
+def describe_action(action: str, changes: object, fallback: str = "") -> str:
+    """What an entry says it did, in the active language."""
+    spec = _ACTIONS.get(action)
+    if spec is None:
+        return fallback or action
+    if spec.describe is not None:
+        return spec.describe(changes)
+    return str(spec.label)
+
+
 def show_value(field: str, value: object) -> str:
     if value in (None, ""):
         return EMPTY
@@ -93,6 +121,8 @@ def describe_changes(changes: object) -> list[ChangeLine]:
         return []
     lines = []
     for field, values in changes.items():
+        if field.startswith("_"):
+            continue
         if isinstance(values, list | tuple):
             old, new = [*values, None, None][:2]
         else:

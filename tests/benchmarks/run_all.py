@@ -522,6 +522,33 @@ def _task_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _export_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    export = results.get("export")
+    if not isinstance(export, dict):
+        return []
+    rows = []
+    copy = export.get("bare_copy")
+    for file_format in ("csv", "xlsx"):
+        figure = export.get(file_format)
+        if not isinstance(figure, dict):
+            continue
+        ratio = (
+            f", {figure['seconds'] / copy['seconds']:.0f}x bare COPY {copy['seconds']:.2f} s"
+            if isinstance(copy, dict) and copy.get("seconds")
+            else ""
+        )
+        rows.append(
+            (
+                f"export {figure['rows']} contacts to {file_format.upper()}",
+                f"{figure['seconds']:.1f} s ({figure.get('cpu_seconds', 0):.1f} s CPU), "
+                f"peak RSS {figure['peak_rss_mib']} MiB",
+                f"<{figure['target_seconds']:.0f}s: "
+                f"{_verdict(float(figure['seconds']), float(figure['target_seconds']))}{ratio}",
+            )
+        )
+    return rows
+
+
 def _import_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     figures = results.get("import")
     if not isinstance(figures, dict):
@@ -555,6 +582,7 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
         + _timeline_rows(results)
         + _task_rows(results)
         + _import_rows(results)
+        + _export_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -596,6 +624,7 @@ ONLY_FLAGS = {
     "timeline_only": "timeline",
     "tasks_only": "tasks",
     "import_only": "import",
+    "export_only": "export",
 }
 
 
@@ -757,6 +786,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--import-reading-rows", type=int, default=100_000, help="rows of its files (100000)"
     )
+    parser.add_argument(
+        "--export-contacts",
+        type=int,
+        default=100_000,
+        help="contacts exported to CSV and XLSX by bench_export (100000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="run only the export benchmark (CSV and XLSX of --export-contacts contacts)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -850,6 +890,9 @@ def main(argv: list[str] | None = None) -> int:
         if wanted("import") and arguments.import_rows > 0:
             say("\n== Import: a cp1251 CSV from upload to summary, then undo (bench_import)")
             runner.module("import", "bench_import", "--rows", str(arguments.import_rows))
+        if wanted("export") and arguments.export_contacts > 0:
+            say("\n== Export: contacts with custom fields to CSV and XLSX (bench_export)")
+            runner.module("export", "bench_export", "--contacts", str(arguments.export_contacts))
         if wanted("crm") and arguments.crm_contacts > 0:
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
