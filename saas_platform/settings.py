@@ -355,6 +355,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 10,
         "tenant_schemas": ["public"],
     },
+    # Public schema: scheduled backups due in their period (one per period, idempotent).
+    "billing-scheduled-backups": {
+        "task": "billing.run_scheduled_backups",
+        "schedule": 60 * 15,
+        "tenant_schemas": ["public"],
+    },
     "billing-reconcile": {
         "task": "billing.reconcile_subscriptions",
         "schedule": crontab(hour=3, minute=30),

@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=50_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=20_000)
-    parser.add_argument("--result")
+    parser.add_argument("--result-file", "--result", dest="result")
     options = parser.parse_args()
 
     setup_django()
