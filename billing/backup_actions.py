@@ -178,13 +178,15 @@ def order_backup(
         return OrderResult(order=order, checkout_url="")
     if payment_method != BackupOrder.PaymentMethod.CHECKOUT:
         raise BillingError(_("Choose how to pay for the backup."))
-    backups_page = workspace_url(workspace, reverse("backup_list"))
+    backups_page = workspace_url(workspace, reverse("backup_list", urlconf=settings.ROOT_URLCONF))
     session = gateway.create_payment_checkout_session(
         customer=_ensure_customer(workspace),
         amount=amount,
         currency=plan.currency,
         product_name=description,
-        success_url=workspace_url(workspace, reverse("backup_order_return"))
+        success_url=workspace_url(
+            workspace, reverse("backup_order_return", urlconf=settings.ROOT_URLCONF)
+        )
         + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=backups_page,
         metadata=metadata,

@@ -183,7 +183,9 @@ def _send_backup_email(backup: Backup, kind: str, *, refunded: bool = False) -> 
     context = {
         "backup": backup,
         "refunded": refunded,
-        "backups_url": workspace_url(workspace, reverse("backup_list")),
+        "backups_url": workspace_url(
+            workspace, reverse("backup_list", urlconf=settings.ROOT_URLCONF)
+        ),
         "workspace_name": quoted_for_email(workspace.name),
     }
     language = backup.requested_by_language or workspace.default_language
