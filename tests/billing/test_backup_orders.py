@@ -180,7 +180,8 @@ def test_a_subscribed_workspace_can_add_the_backup_to_its_next_invoice(
     response = _order(client, "invoice")
     again = _order(client, "invoice")  # the same form sent twice
 
-    assert response.status_code == 302 and again.status_code == 302
+    assert response.status_code == 302
+    assert again.status_code == 302
     order = BackupOrder.objects.get(workspace=new.workspace)
     assert order.payment_method == BackupOrder.PaymentMethod.INVOICE
     assert order.status == BackupOrder.Status.PAID
@@ -350,7 +351,8 @@ def test_scheduled_backups_are_an_add_on_made_once_per_period_keeping_the_last_n
     day = timezone.now().replace(hour=12)
     first = backup_actions.run_scheduled_backups(now=day)
     again = backup_actions.run_scheduled_backups(now=day + timedelta(hours=1))
-    assert first["queued"] == 1 and again["queued"] == 0
+    assert first["queued"] == 1
+    assert again["queued"] == 0
     for offset in (1, 2):
         backup_actions.run_scheduled_backups(now=day + timedelta(days=offset))
 
