@@ -200,7 +200,7 @@ def load_schema(
                 sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
                     sql.Identifier(schema, table_name), sql.Identifier(constraint)
                 )
-                + sql.SQL(definition)  # type: ignore[arg-type]
+                + sql.SQL(definition)
             )
         present_sequences = set(_sequences(cursor, schema))
         for sequence in sequences:
