@@ -406,7 +406,12 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _item_of(stripe_subscription: Any) -> Any:
-    items = stripe_subscription["items"]["data"]
+    """The subscription's seats item (add-ons such as scheduled backups are skipped)."""
+    items = [
+        item
+        for item in stripe_subscription["items"]["data"]
+        if not (item.get("metadata") or {}).get("kartoteka_addon")
+    ]
     if not items:
         raise ValueError(f"subscription {stripe_subscription['id']} has no items")
     return items[0]
@@ -575,7 +580,11 @@ def _handle_event(workspace: Workspace, event: StripeEvent) -> None:
     if kind.startswith("checkout.session."):
         session = gateway.retrieve_checkout_session(object_id)
         stripe_subscription_id = session.get("subscription")
-        if session.get("mode") == "subscription" and stripe_subscription_id:
+        from billing import backup_actions
+
+        if backup_actions.is_backup_checkout(session):
+            backup_actions.apply_backup_checkout(workspace=workspace, session=session)
+        elif session.get("mode") == "subscription" and stripe_subscription_id:
             sync_subscription(
                 workspace=workspace,
                 stripe_subscription_id=str(stripe_subscription_id),

@@ -16,7 +16,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from billing import actions
-from billing.models import OperatorAction, Plan, SeatLedgerEntry, StripeEvent, Subscription
+from billing.models import (
+    BackupOrder,
+    BackupSchedule,
+    OperatorAction,
+    Plan,
+    SeatLedgerEntry,
+    StripeEvent,
+    Subscription,
+)
 from billing.selectors import monthly_recurring_revenue
 from tenants.models import MemberDirectoryEntry
 
@@ -177,3 +185,41 @@ class OperatorActionAdmin(_ReadOnlyAdmin):
     list_display = ("created_at", "operator", "workspace", "action", "old", "new")
     list_filter = ("action",)
     list_select_related = ("operator", "workspace")
+
+
+@admin.register(BackupOrder)
+class BackupOrderAdmin(admin.ModelAdmin):
+    """Paid backups: how each was paid, its backup's state, refunds (read-only)."""
+
+    list_display = (
+        "created_at",
+        "workspace",
+        "payment_method",
+        "status",
+        "amount",
+        "currency",
+        "backup_status",
+        "refund_reference",
+    )
+    list_filter = ("status", "payment_method", "backup__status")
+    search_fields = ("workspace__subdomain", "payment_reference", "ordered_by_email")
+    list_select_related = ("workspace", "backup")
+    readonly_fields = [field.name for field in BackupOrder._meta.fields]
+
+    @admin.display(description=_("backup"))
+    def backup_status(self, order: BackupOrder) -> str:
+        return order.backup.get_status_display() if order.backup else "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(BackupSchedule)
+class BackupScheduleAdmin(admin.ModelAdmin):
+    list_display = ("workspace", "enabled", "frequency", "keep_last", "updated_at")
+    list_filter = ("enabled", "frequency")
+    search_fields = ("workspace__subdomain",)
+    readonly_fields = ("stripe_subscription_item_id", "changed_by_email", "updated_at")

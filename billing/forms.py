@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingPeriod, Plan
+from billing.models import BackupFrequency, BillingPeriod, Plan
 
 
 def _new_key() -> str:
@@ -36,4 +36,33 @@ class ChangePlanForm(forms.Form):
         label=_("Plan"), queryset=Plan.objects.filter(is_public=True), empty_label=None
     )
     period = forms.ChoiceField(label=_("Billing period"), choices=BillingPeriod.choices)
+    request_key = forms.CharField(widget=forms.HiddenInput, initial=_new_key, max_length=64)
+
+
+class BackupOrderForm(forms.Form):
+    payment_method = forms.ChoiceField(label=_("How to pay"), widget=forms.RadioSelect)
+    # One key per form shown: a double submit reaches the same Stripe object and order.
+    attempt_key = forms.CharField(widget=forms.HiddenInput, initial=_new_key, max_length=64)
+
+    def __init__(self, *args: object, can_add_to_invoice: bool = False, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from billing.models import BackupOrder
+
+        choices = [(BackupOrder.PaymentMethod.CHECKOUT, _("Pay now by card (Stripe Checkout)"))]
+        if can_add_to_invoice:
+            choices.insert(0, (BackupOrder.PaymentMethod.INVOICE, _("Add to the next invoice")))
+        field = self.fields["payment_method"]
+        field.choices = choices  # type: ignore[attr-defined]
+        field.initial = choices[0][0]
+
+
+class BackupScheduleForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Make backups on a schedule"), required=False)
+    frequency = forms.ChoiceField(label=_("How often"), choices=BackupFrequency.choices)
+    keep_last = forms.IntegerField(
+        label=_("Keep the last"),
+        min_value=1,
+        max_value=30,
+        help_text=_("Older scheduled backups are removed."),
+    )
     request_key = forms.CharField(widget=forms.HiddenInput, initial=_new_key, max_length=64)

@@ -23,6 +23,16 @@ def _plain(obj: Any) -> dict[str, Any]:
     return dict(obj.to_dict())
 
 
+def hosted_page_origins() -> list[str]:
+    """Where Checkout and the Customer Portal are served (the test double: its own host)."""
+    from urllib.parse import urlsplit
+
+    base = urlsplit(settings.STRIPE_API_BASE or "https://api.stripe.com")
+    if base.hostname == "api.stripe.com":
+        return ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    return [f"{base.scheme}://{base.netloc}"]
+
+
 def _configure() -> None:
     stripe.api_key = settings.STRIPE_SECRET_KEY or "sk_test_double"
     stripe.api_base = settings.STRIPE_API_BASE or "https://api.stripe.com"
@@ -184,3 +194,143 @@ def create_portal_session(
             customer=customer, return_url=return_url, idempotency_key=idempotency_key
         )
     )
+
+
+# ---------------------------------------------------------------- one-off backups, add-ons
+
+
+def create_payment_checkout_session(
+    *,
+    customer: str,
+    amount: int,
+    currency: str,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A payment-mode Checkout Session for one item of `amount` cents (a one-off purchase)."""
+    _configure()
+    return _plain(
+        stripe.checkout.Session.create(
+            mode="payment",
+            customer=customer,
+            client_reference_id=metadata.get("workspace_id", ""),
+            line_items=[
+                {
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": amount,
+                        "product_data": {"name": product_name},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            success_url=success_url,
+            cancel_url=cancel_url,
+            metadata=metadata,
+            payment_intent_data={"metadata": metadata, "description": product_name},
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def create_invoice_item(
+    *,
+    customer: str,
+    subscription: str,
+    amount: int,
+    currency: str,
+    description: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A pending invoice item on the customer: the subscription's next invoice collects it.
+
+    A negative `amount` is a credit on that invoice.
+    """
+    _configure()
+    return _plain(
+        stripe.InvoiceItem.create(
+            customer=customer,
+            subscription=subscription,
+            amount=amount,
+            currency=currency,
+            description=description,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def retrieve_invoice_item(invoice_item_id: str) -> dict[str, Any]:
+    _configure()
+    return _plain(stripe.InvoiceItem.retrieve(invoice_item_id))
+
+
+def delete_invoice_item(invoice_item_id: str) -> dict[str, Any]:
+    """Remove a pending invoice item (Stripe refuses once an invoice was finalized with it)."""
+    _configure()
+    return _plain(stripe.InvoiceItem.delete(invoice_item_id))
+
+
+def create_refund(
+    *, payment_intent: str, metadata: dict[str, str], idempotency_key: str
+) -> dict[str, Any]:
+    """Refund the whole successful charge of a payment intent."""
+    _configure()
+    return _plain(
+        stripe.Refund.create(
+            payment_intent=payment_intent,
+            reason="requested_by_customer",
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def create_addon_price(
+    *,
+    product_name: str,
+    unit_amount: int,
+    currency: str,
+    interval: str,
+    lookup_key: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A recurring price with its own product (an add-on of a subscription)."""
+    _configure()
+    return _plain(
+        stripe.Price.create(
+            product_data={"name": product_name},
+            unit_amount=unit_amount,
+            currency=currency,
+            recurring={"interval": interval},
+            lookup_key=lookup_key,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def add_subscription_item(
+    *, subscription: str, price: str, metadata: dict[str, str], idempotency_key: str
+) -> dict[str, Any]:
+    """Add an item (an add-on) to a subscription; prorated onto the next invoice."""
+    _configure()
+    return _plain(
+        stripe.SubscriptionItem.create(
+            subscription=subscription,
+            price=price,
+            quantity=1,
+            metadata=metadata,
+            proration_behavior="create_prorations",
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def delete_subscription_item(*, item_id: str) -> dict[str, Any]:
+    """Remove an add-on item; the unused time is credited on the next invoice."""
+    _configure()
+    return _plain(stripe.SubscriptionItem.delete(item_id, proration_behavior="create_prorations"))

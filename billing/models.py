@@ -5,6 +5,7 @@ billing state must survive whatever happens inside its schema, and operators rea
 for every workspace at once.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,12 +47,27 @@ class Plan(models.Model):
     backup_price = models.DecimalField(
         _("price of a one-off backup"), max_digits=10, decimal_places=2, default=Decimal("10.00")
     )
+    backup_retention_days = models.PositiveSmallIntegerField(_("days a backup is kept"), default=90)
+    scheduled_backups_price_monthly = models.DecimalField(
+        _("scheduled backups add-on a month"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("5.00"),
+    )
+    scheduled_backups_price_yearly = models.DecimalField(
+        _("scheduled backups add-on a year"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("50.00"),
+    )
     trial_days = models.PositiveSmallIntegerField(_("trial days"), default=14)
     is_public = models.BooleanField(_("shown on the pricing page"), default=True)
     is_default = models.BooleanField(_("plan of new trials"), default=False)
     stripe_product_id = models.CharField(max_length=255, blank=True)
     stripe_price_monthly_id = models.CharField(max_length=255, blank=True)
     stripe_price_yearly_id = models.CharField(max_length=255, blank=True)
+    stripe_backups_addon_monthly_id = models.CharField(max_length=255, blank=True)
+    stripe_backups_addon_yearly_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["rank", "pk"]
@@ -241,3 +257,90 @@ class OperatorAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.workspace_id}"
+
+
+class BackupOrder(models.Model):
+    """One paid backup: how it is paid, Stripe's reference for the payment, and its backup.
+
+    The backup is queued only once Stripe has confirmed the payment, and only once:
+    `payment_reference` (the Checkout Session or the invoice item) is unique, and the
+    order row is locked while its backup is attached.
+    """
+
+    class PaymentMethod(models.TextChoices):
+        INVOICE = "invoice", _("Added to the next invoice")
+        CHECKOUT = "checkout", _("Paid in Checkout")
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("Waiting for payment")
+        PAID = "paid", _("Paid")
+        PAYMENT_EXPIRED = "payment_expired", _("Payment not completed")
+        REFUNDED = "refunded", _("Refunded")
+        REFUND_FAILED = "refund_failed", _("Refund failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    backup = models.OneToOneField(
+        "backups.Backup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order",
+    )
+    payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    # cs_... (Checkout) or ii_... (invoice item): unique, so a payment starts one backup.
+    payment_reference = models.CharField(max_length=255, unique=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    # re_... (a refund) or ii_... (a deleted or crediting invoice item).
+    refund_reference = models.CharField(max_length=255, blank=True)
+    ordered_by_user_id = models.BigIntegerField()
+    ordered_by_email = models.EmailField()
+    ordered_by_language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("backup order")
+        verbose_name_plural = _("backup orders")
+
+    def __str__(self) -> str:
+        return f"backup order {self.pk} ({self.status})"
+
+
+class BackupFrequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class BackupSchedule(models.Model):
+    """Scheduled backups of a workspace: a paid add-on on its subscription."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="backup_schedule"
+    )
+    enabled = models.BooleanField(default=False)
+    frequency = models.CharField(
+        max_length=8, choices=BackupFrequency.choices, default=BackupFrequency.DAILY
+    )
+    keep_last = models.PositiveSmallIntegerField(default=7)
+    # The add-on's item on the Stripe subscription while it is switched on.
+    stripe_subscription_item_id = models.CharField(max_length=255, blank=True)
+    changed_by_user_id = models.BigIntegerField(null=True, blank=True)
+    changed_by_email = models.EmailField(blank=True)
+    changed_by_language = models.CharField(max_length=8, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("backup schedule")
+        verbose_name_plural = _("backup schedules")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.frequency} x{self.keep_last} ({self.enabled})"

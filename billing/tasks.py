@@ -24,3 +24,15 @@ def run_billing_clock() -> dict[str, int]:
 def reconcile_subscriptions() -> int:
     """Nightly: compare every subscription with Stripe; differences are logged."""
     return len(actions.reconcile_subscriptions())
+
+
+@shared_task(name="billing.run_scheduled_backups")
+def run_scheduled_backups() -> dict[str, int]:
+    """Queue due scheduled backups, one per workspace and period; prune old ones (beat)."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from billing import backup_actions
+
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        return backup_actions.run_scheduled_backups()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from typing import cast
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -30,10 +30,7 @@ logger = logging.getLogger(__name__)
 
 def _stripe_hosted_origins() -> list[str]:
     """Where Checkout and the Customer Portal are served (the test double: its own host)."""
-    base = urlsplit(settings.STRIPE_API_BASE)
-    if base.hostname == "api.stripe.com":
-        return ["https://checkout.stripe.com", "https://billing.stripe.com"]
-    return [f"{base.scheme}://{base.netloc}"]
+    return gateway.hosted_page_origins()
 
 
 def _workspace(request: HttpRequest) -> Workspace:
@@ -287,3 +284,105 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         with schema_context(recorded.schema_name):
             process_stripe_event.delay(recorded.id)
     return JsonResponse({"received": True, "duplicate": not recorded.created})
+
+
+# ---------------------------------------------------------------- paid and scheduled backups
+# Allowed in a read-only workspace: ordering a backup is paid, and the data is theirs.
+
+
+@allowed_when_read_only
+@require_POST
+@workspace_admin_required
+def order_backup(request: HttpRequest) -> HttpResponse:
+    from billing import backup_actions
+    from billing.forms import BackupOrderForm
+
+    workspace = _workspace(request)
+    offer = backup_actions.backup_offer(workspace)
+    form = BackupOrderForm(request.POST, can_add_to_invoice=offer.can_add_to_invoice)
+    if not form.is_valid():
+        messages.error(request, _("Choose how to pay for the backup."))
+        return redirect("backup_list")
+    try:
+        result = backup_actions.order_backup(
+            acting_user=request.user,
+            workspace=workspace,
+            payment_method=form.cleaned_data["payment_method"],
+            attempt_key=form.cleaned_data["attempt_key"],
+            language=getattr(request, "LANGUAGE_CODE", ""),
+        )
+    except (ValidationError, PermissionDenied, gateway.StripeError) as error:
+        messages.error(request, _errors(error))
+        return redirect("backup_list")
+    if result.checkout_url:
+        return redirect(result.checkout_url)
+    messages.success(
+        request,
+        _(
+            "The backup has started; it is added to your next invoice. "
+            "We will e-mail you when it is ready."
+        ),
+    )
+    return redirect("backup_list")
+
+
+@allowed_when_read_only
+@workspace_admin_required
+def backup_order_return(request: HttpRequest) -> HttpResponse:
+    """Where Checkout sends the admin back: waits (htmx polling) for Stripe's webhook."""
+    from billing.models import BackupOrder
+
+    order = BackupOrder.objects.filter(
+        workspace=_workspace(request), payment_reference=request.GET.get("session_id", "")
+    ).first()
+    if order is None:
+        return redirect("backup_list")
+    confirmed = order.backup_id is not None
+    if confirmed and request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("backup_list")
+        return response
+    if confirmed:
+        messages.success(
+            request,
+            _("Payment confirmed: the backup has started. We will e-mail you when it is ready."),
+        )
+        return redirect("backup_list")
+    return render(
+        request,
+        "billing/backup_paid.html"
+        if not request.headers.get("HX-Request")
+        else "billing/_backup_paid_status.html",
+        {"order": order, "session_id": order.payment_reference},
+    )
+
+
+@allowed_when_read_only
+@require_POST
+@workspace_admin_required
+def backup_schedule(request: HttpRequest) -> HttpResponse:
+    from billing import backup_actions
+    from billing.forms import BackupScheduleForm
+
+    form = BackupScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("backup_list")
+    try:
+        schedule = backup_actions.set_backup_schedule(
+            acting_user=request.user,
+            workspace=_workspace(request),
+            enabled=form.cleaned_data["enabled"],
+            frequency=form.cleaned_data["frequency"],
+            keep_last=form.cleaned_data["keep_last"],
+            request_key=form.cleaned_data["request_key"],
+            language=getattr(request, "LANGUAGE_CODE", ""),
+        )
+    except (ValidationError, PermissionDenied, gateway.StripeError) as error:
+        messages.error(request, _errors(error))
+        return redirect("backup_list")
+    messages.success(
+        request,
+        _("Scheduled backups are on.") if schedule.enabled else _("Scheduled backups are off."),
+    )
+    return redirect("backup_list")

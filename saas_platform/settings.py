@@ -398,6 +398,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "importing.delete_expired_import_files",
         "schedule": 60 * 60 * 24,
     },
+    # Public schema: scheduled backups due in their period (one per period, idempotent).
+    "billing-scheduled-backups": {
+        "task": "billing.run_scheduled_backups",
+        "schedule": 60 * 15,
+        "tenant_schemas": ["public"],
+    },
     "billing-reconcile": {
         "task": "billing.reconcile_subscriptions",
         "schedule": crontab(hour=3, minute=30),

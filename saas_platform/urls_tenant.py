@@ -47,6 +47,10 @@ urlpatterns = [
     ),
     path("settings/workspace/", member_views.workspace_settings, name="workspace_settings"),
     path("settings/backups/", backup_views.backup_list, name="backup_list"),
+    path("settings/backups/rows/", backup_views.backup_list_rows, name="backup_list_rows"),
+    path("settings/backups/order/", billing_views.order_backup, name="backup_order"),
+    path("settings/backups/paid/", billing_views.backup_order_return, name="backup_order_return"),
+    path("settings/backups/schedule/", billing_views.backup_schedule, name="backup_schedule"),
     path(
         "settings/backups/download/<str:token>/",
         backup_views.backup_download,

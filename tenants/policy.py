@@ -6,6 +6,7 @@ and tells it when a workspace has been created (so billing can start the trial).
 """
 
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -36,6 +37,24 @@ class WorkspacePolicy:
 
     def workspace_info(self, workspace: Workspace) -> dict[str, object]:
         """Extra facts about a workspace for scripts (e.g. `create_workspace --json`)."""
+        return {}
+
+    def backup_retention_days(self, workspace: Workspace) -> int:
+        """How many days a finished backup of the workspace is kept."""
+        return int(getattr(settings, "BACKUP_RETENTION_DAYS", 90))
+
+    def backup_failed(self, backup: Any) -> bool:
+        """Called once when a backup failed for good (public schema).
+
+        Returns whether a charge for it was given back (billing refunds a paid one).
+        """
+        return False
+
+    def backup_page(self, workspace: Workspace, member: Any) -> dict[str, object]:
+        """Extra context for the Backups page: billing adds ordering and schedules.
+
+        May name a template to include (`order_template`) that renders that context.
+        """
         return {}
 
 

@@ -178,6 +178,17 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "export_download": IsolationCheck(
         "get", Outcome.LOGIN_PAGE, lambda s: {"token": "a-signed-link-of-workspace-a"}
     ),
+    "backup_list_rows": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    # Ordering and scheduling backups (billing's views; admins of the workspace only).
+    "backup_order": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"payment_method": "checkout", "attempt_key": "x"}
+    ),
+    "backup_order_return": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "backup_schedule": IsolationCheck(
+        "post",
+        Outcome.LOGIN_PAGE,
+        data={"enabled": "on", "frequency": "daily", "keep_last": "3", "request_key": "x"},
+    ),
     # Billing (admins of the workspace only).
     "billing": IsolationCheck("get", Outcome.LOGIN_PAGE),
     "billing_subscribe": IsolationCheck(

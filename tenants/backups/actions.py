@@ -13,18 +13,24 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage, storages
-from django.db import connection, transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.backups.engine import BackupRefusedError, Manifest, opened_archive, write_archive
 from tenants.backups.models import Backup, BackupDownload, Restore
 from tenants.backups.snapshot import load_schema, own_connection, row_counts
 from tenants.db import current_schema_name
+from tenants.members.actions import quoted_for_email
+from tenants.members.models import AuditEntry, User
 from tenants.models import Domain, Workspace
+from tenants.policy import workspace_policy
 from tenants.schema_clone import clone_template
-from tenants.selectors import workspace_host
+from tenants.selectors import workspace_host, workspace_url
 from tenants.validators import normalize_subdomain, validate_subdomain
 
 
@@ -39,8 +45,8 @@ def _require_public_schema() -> None:
 
 
 def retention_days(workspace: Workspace) -> int:
-    """How long a finished backup is kept (the plan may say otherwise; default 90 days)."""
-    return int(getattr(settings, "BACKUP_RETENTION_DAYS", 90))
+    """How long a finished backup is kept: the workspace's plan says (default 90 days)."""
+    return workspace_policy().backup_retention_days(workspace)
 
 
 @transaction.atomic
@@ -50,16 +56,35 @@ def request_backup(
     reason: str,
     requested_by_user_id: int | None = None,
     requested_by_email: str = "",
+    requested_by_language: str = "",
+    period_key: str = "",
     run_in_background: bool = True,
 ) -> Backup:
-    """Queue a backup of `workspace`; the worker makes it (`make_backup`) after commit."""
+    """Queue a backup of `workspace`; the worker makes it (`make_backup`) after commit.
+
+    A scheduled backup names its period (`period_key`): a second request for the same
+    workspace and period returns the first one and queues nothing (a database constraint
+    decides, so two beat runs at once still make one).
+    """
     _require_public_schema()
-    backup = Backup.objects.create(
-        workspace=workspace,
-        reason=reason,
-        requested_by_user_id=requested_by_user_id,
-        requested_by_email=requested_by_email,
-    )
+    if period_key:
+        existing = Backup.objects.filter(workspace=workspace, period_key=period_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            backup = Backup.objects.create(
+                workspace=workspace,
+                reason=reason,
+                requested_by_user_id=requested_by_user_id,
+                requested_by_email=requested_by_email,
+                requested_by_language=requested_by_language,
+                period_key=period_key,
+            )
+    except IntegrityError:
+        if not period_key:
+            raise
+        return Backup.objects.get(workspace=workspace, period_key=period_key)
     if run_in_background:
         from tenants.backups.tasks import make_backup_task
 
@@ -72,27 +97,48 @@ def request_backup(
     return backup
 
 
-def make_backup(*, backup_id: str) -> Backup:
+def _table_count(schema: str) -> int:
+    with own_connection(autocommit=True) as raw, raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            [schema],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def make_backup(*, backup_id: str, will_retry: bool = False) -> Backup:
     """Make the archive of a queued (or failed, being retried) backup and store it.
 
     Safe to run twice: a backup already done is returned as it is. The snapshot is
-    consistent (one REPEATABLE READ transaction) while people keep working.
+    consistent (one REPEATABLE READ transaction) while people keep working. On a failure
+    the backup goes back to the queue when `will_retry` (the task tries again), else it
+    is marked failed; the error is kept either way and the exception re-raised.
     """
     _require_public_schema()
     with transaction.atomic():
         backup = Backup.objects.select_for_update().select_related("workspace").get(pk=backup_id)
         if backup.status == Backup.Status.DONE:
             return backup
+        if backup.status == Backup.Status.EXPIRED:
+            return backup
         backup.status = Backup.Status.RUNNING
         backup.started_at = timezone.now()
         backup.attempts += 1
-        backup.error = ""
-        backup.save(update_fields=["status", "started_at", "attempts", "error"])
+        backup.progress = {
+            "tables_done": 0,
+            "tables_total": _table_count(backup.workspace.schema_name),
+        }
+        backup.save(update_fields=["status", "started_at", "attempts", "progress"])
     workspace = backup.workspace
     staging = Path(getattr(settings, "BACKUP_STAGING_DIR", settings.BASE_DIR / ".local" / "tmp"))
+    tables_total = int(backup.progress["tables_total"])
 
     def progress(tables_done: int, _total: int) -> None:
-        Backup.objects.filter(pk=backup.pk).update(progress={"tables_done": tables_done})
+        Backup.objects.filter(pk=backup.pk).update(
+            progress={"tables_done": tables_done, "tables_total": tables_total}
+        )
 
     try:
         written = write_archive(workspace.schema_name, staging, on_progress=progress)
@@ -104,7 +150,10 @@ def make_backup(*, backup_id: str) -> Backup:
             written.path.unlink(missing_ok=True)
     except Exception as error:
         Backup.objects.filter(pk=backup.pk).update(
-            status=Backup.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            status=Backup.Status.QUEUED if will_retry else Backup.Status.FAILED,
+            error=str(error)[:2000],
+            finished_at=None if will_retry else timezone.now(),
+            progress={"retrying": True} if will_retry else {},
         )
         raise
     manifest = written.manifest
@@ -119,10 +168,91 @@ def make_backup(*, backup_id: str) -> Backup:
         rows=manifest.total_rows,
         files=len(manifest.files),
         seconds=written.seconds,
+        error="",
         progress={"tables_done": len(manifest.tables), "tables_total": len(manifest.tables)},
     )
     backup.refresh_from_db()
+    if backup.reason == Backup.Reason.ORDERED and backup.requested_by_email:
+        _send_backup_email(backup, "done")
     return backup
+
+
+def _send_backup_email(backup: Backup, kind: str, *, refunded: bool = False) -> None:
+    """Tell the admin who asked for `backup` that it is done or failed, in their language."""
+    workspace = backup.workspace
+    context = {
+        "backup": backup,
+        "refunded": refunded,
+        "backups_url": workspace_url(
+            workspace, reverse("backup_list", urlconf=settings.ROOT_URLCONF)
+        ),
+        "workspace_name": quoted_for_email(workspace.name),
+    }
+    language = backup.requested_by_language or workspace.default_language
+    with translation.override(language):
+        subject = render_to_string(f"backups/email/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"backups/email/{kind}_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [backup.requested_by_email])
+
+
+def report_backup_failure(*, backup_id: str) -> Backup:
+    """A backup failed for good: give its charge back, tell the admin, write the audit.
+
+    Public schema. Done once per backup (`failure_reported_at`, under a row lock), however
+    often the task's last try is replayed. Billing decides about the charge through the
+    workspace policy (a paid backup is refunded through Stripe).
+    """
+    _require_public_schema()
+    with transaction.atomic():
+        backup = Backup.objects.select_for_update().select_related("workspace").get(pk=backup_id)
+        if backup.failure_reported_at is not None or backup.status != Backup.Status.FAILED:
+            return backup
+        backup.failure_reported_at = timezone.now()
+        backup.save(update_fields=["failure_reported_at"])
+    refunded = workspace_policy().backup_failed(backup)
+    _audit_in_workspace(
+        backup.workspace,
+        action=AuditEntry.Action.BACKUP_FAILED,
+        actor_id=backup.requested_by_user_id,
+        changes={"backup": str(backup.pk), "error": backup.error[:200], "refunded": refunded},
+    )
+    if backup.requested_by_email:
+        _send_backup_email(backup, "failed", refunded=refunded)
+    return backup
+
+
+def _audit_in_workspace(
+    workspace: Workspace, *, action: str, actor_id: int | None, changes: dict[str, object]
+) -> None:
+    """Write one entry into the workspace's own audit log (its schema)."""
+    with schema_context(workspace.schema_name):
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        AuditEntry.objects.create(actor=actor, action=action, target="backup", changes=changes)
+
+
+def prune_scheduled_backups(*, workspace: Workspace, keep: int) -> int:
+    """Keep only the newest `keep` finished scheduled backups of `workspace`.
+
+    Public schema. The older ones lose their archive and are marked expired (the rows
+    stay, as for backups past their retention). Returns how many were removed.
+    """
+    _require_public_schema()
+    finished = Backup.objects.filter(
+        workspace=workspace, reason=Backup.Reason.SCHEDULED, status=Backup.Status.DONE
+    ).order_by("-created_at")
+    removed = 0
+    for backup in list(finished[max(keep, 0) :]):
+        with transaction.atomic():
+            locked = Backup.objects.select_for_update().get(pk=backup.pk)
+            if locked.status != Backup.Status.DONE:
+                continue
+            if locked.storage_name:
+                backup_storage().delete(locked.storage_name)
+            locked.status = Backup.Status.EXPIRED
+            locked.storage_name = ""
+            locked.save(update_fields=["status", "storage_name"])
+            removed += 1
+    return removed
 
 
 @transaction.atomic

@@ -33,6 +33,12 @@ class Backup(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     requested_by_user_id = models.BigIntegerField(null=True, blank=True)
     requested_by_email = models.EmailField(blank=True)
+    # The language of the member who asked: the e-mails about this backup are in it.
+    requested_by_language = models.CharField(max_length=8, blank=True)
+    # A scheduled backup's period ("daily:2026-11-29", "weekly:2026-W48"): one per period.
+    period_key = models.CharField(max_length=32, blank=True)
+    # When the admin was told that this backup failed for good (told once).
+    failure_reported_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -46,7 +52,7 @@ class Backup(models.Model):
     rows = models.BigIntegerField(null=True, blank=True)
     files = models.PositiveIntegerField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
-    # {"tables_done": n, "tables_total": m} while running.
+    # {"tables_done": n, "tables_total": m} while running; "retrying": true between tries.
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
@@ -55,9 +61,24 @@ class Backup(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="backup_workspace_recent")
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "period_key"],
+                condition=~models.Q(period_key=""),
+                name="backup_one_per_schedule_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"backup {self.id} of {self.workspace_id} ({self.status})"
+
+    @property
+    def percent_done(self) -> int | None:
+        """How far a running backup is, in percent of its tables (None when unknown)."""
+        total = int(self.progress.get("tables_total") or 0)
+        if not total:
+            return None
+        return min(100, int(100 * int(self.progress.get("tables_done") or 0) / total))
 
 
 class BackupDownload(models.Model):

@@ -163,12 +163,20 @@ def load_schema(
     records, content types, permissions) are replaced by the backup's, which its
     foreign keys point at. Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so
     tables load in any order and are checked together at commit.
+
+    For speed, the schema's foreign keys and secondary indexes are dropped before the
+    rows go in and re-created from their own definitions afterwards, in the same
+    transaction: one bulk index build and one validating query per foreign key instead of
+    an index update and a deferred trigger per row (several times faster at 100,000
+    contacts). A failure rolls all of it back, and the schema is ours, made for this load.
     """
     with own_connection() as raw, raw.cursor() as cursor:
         present = set(_tables(cursor, schema))
         missing = [table.name for table in tables if table.name not in present]
         if missing:
             raise ValueError(f"the target schema lacks tables {missing}")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        foreign_keys, indexes = _drop_foreign_keys_and_indexes(cursor, schema)
         if present:
             cursor.execute(
                 sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
@@ -185,6 +193,15 @@ def load_schema(
                     copy.write(block)
             if on_table is not None:
                 on_table(table)
+        for definition in indexes:
+            cursor.execute(definition)
+        for table_name, constraint, definition in foreign_keys:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                    sql.Identifier(schema, table_name), sql.Identifier(constraint)
+                )
+                + sql.SQL(definition)
+            )
         present_sequences = set(_sequences(cursor, schema))
         for sequence in sequences:
             if sequence.name not in present_sequences:
@@ -195,6 +212,43 @@ def load_schema(
                 [qualified, sequence.last_value, sequence.is_called],
             )
         raw.commit()
+
+
+def _drop_foreign_keys_and_indexes(
+    cursor: psycopg.Cursor[Any], schema: str
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Drop the foreign keys and the indexes that back no constraint; return their DDL.
+
+    The definitions come from PostgreSQL itself (pg_get_constraintdef, pg_get_indexdef),
+    schema-qualified, so re-running them rebuilds exactly what was there.
+    """
+    cursor.execute(
+        "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) "
+        "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND con.contype = 'f' ORDER BY c.relname, con.conname",
+        [schema],
+    )
+    foreign_keys = [(str(t), str(name), str(ddl)) for t, name, ddl in cursor.fetchall()]
+    cursor.execute(
+        "SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = ic.relnamespace "
+        "WHERE n.nspname = %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid) "
+        "ORDER BY ic.relname",
+        [schema],
+    )
+    index_rows = cursor.fetchall()
+    for table_name, constraint, _definition in foreign_keys:
+        cursor.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(schema, table_name), sql.Identifier(constraint)
+            )
+        )
+    for index_name, _definition in index_rows:
+        cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, index_name)))
+    return foreign_keys, [str(definition) for _name, definition in index_rows]
 
 
 def row_counts(schema: str) -> dict[str, int]:

@@ -127,6 +127,9 @@ class AuditEntry(models.Model):
         MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
         API_KEY_CREATED = "api_key.created", _("API key created")
         API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+        BACKUP_ORDERED = "backup.ordered", _("Backup ordered")
+        BACKUP_FAILED = "backup.failed", _("Backup failed")
+        SCHEDULED_BACKUPS_CHANGED = "backup.schedule_changed", _("Scheduled backups changed")
 
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"

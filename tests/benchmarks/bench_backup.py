@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=50_000)
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=20_000)
-    parser.add_argument("--result")
+    parser.add_argument("--result-file", "--result", dest="result")
     options = parser.parse_args()
 
     setup_django()
@@ -188,6 +188,28 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
                 cursor.execute(f'CREATE DATABASE "{scratch}"')
+                # The schema's indexes use extensions installed in `public` (pg_trgm):
+                # `pg_dump -n` leaves them out, so the scratch database gets them first.
+                cursor.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")
+                extensions = [name for (name,) in cursor.fetchall()]
+            import psycopg
+            from psycopg import sql as psycopg_sql
+
+            params = connection.get_connection_params()
+            with psycopg.connect(
+                host=params.get("host") or "127.0.0.1",
+                port=params.get("port") or 5432,
+                user=params.get("user") or "postgres",
+                password=params.get("password") or None,
+                dbname=scratch,
+                autocommit=True,
+            ) as scratch_connection:
+                for extension in extensions:
+                    scratch_connection.execute(
+                        psycopg_sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA public").format(
+                            psycopg_sql.Identifier(extension)
+                        )
+                    )
             started = time.perf_counter()
             subprocess.run(
                 [pg_restore, *arguments, "-d", scratch, str(dump_file)], env=environment, check=True

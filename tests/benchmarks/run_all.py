@@ -572,6 +572,56 @@ def _import_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
     ]
 
 
+def run_backup_benchmark(runner: Runner, arguments: argparse.Namespace) -> None:
+    say("\n== Backup and restore of a seeded workspace, beside pg_dump / pg_restore")
+    runner.module(
+        "backup",
+        "bench_backup",
+        *("--contacts", str(arguments.backup_contacts)),
+        *("--companies", str(arguments.backup_companies)),
+    )
+
+
+BACKUP_TARGET = 30.0
+RESTORE_TARGET = 60.0
+
+
+def _backup_rows(results: dict[str, object]) -> list[tuple[str, str, str]]:
+    backup = results.get("backup")
+    if not isinstance(backup, dict):
+        return []
+    seeded = backup.get("seeded") or {}
+    what = ", ".join(
+        f"{value} {key}"
+        for key, value in (seeded.items() if isinstance(seeded, dict) else [])
+        if isinstance(value, int) and key != "seconds"
+    )
+    rows = [
+        (
+            f"backup of a seeded workspace ({what or 'empty'}; {backup['rows']} rows)",
+            f"{backup['backup_seconds']:.1f} s, {int(backup['backup_bytes']) / 1e6:.1f} MB",
+            f"<=30s: {_verdict(float(backup['backup_seconds']), BACKUP_TARGET)}",
+        ),
+        (
+            "restore into a new workspace, with verification",
+            f"{backup['restore_seconds']:.1f} s, verified={backup['verified']}",
+            f"<=60s: {_verdict(float(backup['restore_seconds']), RESTORE_TARGET)}",
+        ),
+    ]
+    if "pg_dump_seconds" in backup:
+        rows.append(
+            (
+                "  plain pg_dump -Fc -n SCHEMA / pg_restore of the same schema",
+                f"{backup['pg_dump_seconds']:.1f} s, {int(backup['pg_dump_bytes']) / 1e6:.1f} MB"
+                f" / {backup['pg_restore_seconds']:.1f} s",
+                "for comparison",
+            )
+        )
+    else:
+        rows.append(("  plain pg_dump / pg_restore", "skipped", "no matching pg_dump"))
+    return rows
+
+
 def print_summary(results: dict[str, object], conditions: list[str]) -> None:
     rows = (
         _signup_rows(results)
@@ -583,6 +633,7 @@ def print_summary(results: dict[str, object], conditions: list[str]) -> None:
         + _task_rows(results)
         + _import_rows(results)
         + _export_rows(results)
+        + _backup_rows(results)
     )
     populated = results.get("populate")
     if isinstance(populated, dict) and populated["created"]:
@@ -625,6 +676,7 @@ ONLY_FLAGS = {
     "tasks_only": "tasks",
     "import_only": "import",
     "export_only": "export",
+    "backup_only": "backup",
 }
 
 
@@ -797,6 +849,29 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run only the export benchmark (CSV and XLSX of --export-contacts contacts)",
     )
+    parser.add_argument(
+        "--backup",
+        action="store_true",
+        help="also run the backup benchmark (bench_backup) after the others",
+    )
+    parser.add_argument(
+        "--backup-only",
+        action="store_true",
+        help="run only the backup benchmark: backup and restore of a seeded workspace beside "
+        "plain pg_dump / pg_restore",
+    )
+    parser.add_argument(
+        "--backup-contacts",
+        type=int,
+        default=100_000,
+        help="contacts seeded for the backup benchmark (100000)",
+    )
+    parser.add_argument(
+        "--backup-companies",
+        type=int,
+        default=20_000,
+        help="companies seeded for the backup benchmark (20000)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -856,6 +931,8 @@ def main(argv: list[str] | None = None) -> int:
         "CACHE_KEY_PREFIX": f"kartoteka-bench-{os.getpid()}",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "MEDIA_ROOT": str(workdir / "media"),
+        "BACKUP_ROOT": str(workdir / "backups"),
+        "BACKUP_STAGING_DIR": str(workdir / "staging"),
         "SENTRY_DSN": "",
         "LOG_LEVEL": "WARNING",
         # WhiteNoise warns of a missing STATIC_ROOT; no static file is served here.
@@ -893,6 +970,8 @@ def main(argv: list[str] | None = None) -> int:
         if wanted("export") and arguments.export_contacts > 0:
             say("\n== Export: contacts with custom fields to CSV and XLSX (bench_export)")
             runner.module("export", "bench_export", "--contacts", str(arguments.export_contacts))
+        if "backup" in only:
+            run_backup_benchmark(runner, arguments)
         if wanted("crm") and arguments.crm_contacts > 0:
             say("\n== Client base: seed_crm, then lists, search, card and API list (bench_crm)")
             runner.module(
@@ -964,6 +1043,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             say("\n== Due-task sweep over every workspace (bench_tasks sweep)")
             runner.module("task-sweep", "bench_tasks", "sweep")
+            if arguments.backup:
+                run_backup_benchmark(runner, arguments)
     except StepFailedError as error:
         say(f"\nBENCHMARK STEP FAILED: {error}")
         status = 1

@@ -66,6 +66,96 @@ def _populate(workspace: Workspace, owner: User) -> None:
         default_storage.save("photo.jpg", ContentFile(bytes(range(256)) * 40))
 
 
+def _populate_client_base(workspace: Workspace, owner: User) -> dict[str, int]:
+    """Every kind of daily-work data: clients with custom fields, consents and history (the
+    seeding steps), a pipeline with a deal and its stage change, timeline entries (one
+    with a file in the default storage, one edited), a task, a recurring task and a
+    notification. Rows are made directly where no seed step exists yet."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.models import Contact
+    from crm.models.deals import Deal, DealStageChange, Pipeline, Stage
+    from crm.models.tasks import Notification, Task, TaskSeries
+    from crm.models.timeline import Activity, ActivityVersion
+    from crm.seeding import seed_workspace
+
+    with schema_context(workspace.schema_name):
+        seed_workspace(contacts=40, companies=8, seed=11, acting_user=owner)
+        contact = Contact.objects.order_by("pk").first()
+        assert contact is not None
+        now = timezone.now()
+        pipeline = Pipeline.objects.create(name="Sales")
+        first = Stage.objects.create(pipeline=pipeline, name="New")
+        second = Stage.objects.create(pipeline=pipeline, name="Proposal")
+        deal = Deal.objects.create(
+            title="Annual contract",
+            contact=contact,
+            amount="1200.00",
+            pipeline=pipeline,
+            stage=second,
+            stage_entered_at=now,
+            responsible=owner,
+            created_by=owner,
+        )
+        DealStageChange.objects.create(
+            deal=deal, from_stage=first, to_stage=second, at=now, actor=owner
+        )
+        document = Activity(
+            kind="document",
+            contact=contact,
+            deal=deal,
+            occurred_at=now - timedelta(days=1),
+            subject="Signed contract",
+            author=owner,
+            file_name="contract.pdf",
+            file_size=2000,
+            file_type="application/pdf",
+        )
+        document.file.save("contract.pdf", ContentFile(b"%PDF-1.4 signed " * 125), save=True)
+        call = Activity.objects.create(
+            kind="call",
+            contact=contact,
+            occurred_at=now,
+            direction="incoming",
+            duration_seconds=95,
+            text="Asked about the invoice",
+            author=owner,
+        )
+        ActivityVersion.objects.create(
+            activity=call, snapshot={"text": "Asked"}, edited_by=owner, edited_at=now
+        )
+        task = Task.objects.create(
+            title="Call back",
+            due_at=now + timedelta(days=1),
+            due_date=(now + timedelta(days=1)).date(),
+            assignee=owner,
+            contact=contact,
+            deal=deal,
+        )
+        TaskSeries.objects.create(
+            title="Monthly check-in",
+            assignee=owner,
+            contact=contact,
+            frequency="monthly",
+            month_day=5,
+            starts_on=now.date(),
+            time_zone="Europe/Kyiv",
+        )
+        Notification.objects.create(
+            recipient=owner, kind="task_due", key=f"task:{task.pk}", task=task, text="Call back"
+        )
+        return {"file_bytes": document.file.size, "contacts": Contact.objects.count()}
+
+
+def _files_of(schema: str) -> dict[str, bytes]:
+    from tenants.backups.engine import _workspace_files
+
+    with schema_context(schema):
+        return {name: default_storage.open(name, "rb").read() for name in _workspace_files(schema)}
+
+
 def _backup(workspace: Workspace) -> Backup:
     backup = actions.request_backup(
         workspace=workspace, reason=Backup.Reason.OPERATOR, run_in_background=False
@@ -95,6 +185,56 @@ def test_restore_into_a_new_workspace_gives_identical_tables_and_files(make_work
         assert default_storage.open("documents/contract.pdf").read() == b"%PDF-1.4 contract " * 100
         assert default_storage.open("photo.jpg").read() == bytes(range(256)) * 40
     assert MemberDirectoryEntry.objects.filter(workspace=copy).count() == 1
+
+
+def test_round_trip_of_the_client_base_and_daily_work_is_identical(make_workspace):
+    source = make_workspace("daily")
+    _populate(source.workspace, source.owner)
+    seeded = _populate_client_base(source.workspace, source.owner)
+
+    backup = _backup(source.workspace)
+    restore = actions.restore_into_new_workspace(
+        backup=backup, subdomain="daily-copy", requested_by="operator@example.com"
+    )
+
+    copy = Workspace.objects.get(subdomain="daily-copy")
+    assert restore.verified is True
+    original = _table_contents(source.workspace.schema_name)
+    restored = _table_contents(copy.schema_name)
+    original.pop("django_session")
+    restored.pop("django_session")
+    # Table by table, so a difference names its table.
+    assert sorted(restored) == sorted(original)
+    for table in (
+        "crm_contact",
+        "crm_company",
+        "crm_activity",
+        "crm_activityversion",
+        "crm_deal",
+        "crm_dealstagechange",
+        "crm_task",
+        "crm_notification",
+        "crm_customfield",
+    ):
+        assert original[table], f"{table} was not seeded"
+    for table in sorted(original):
+        assert restored[table] == original[table], table
+    # File by file: the timeline's document and the earlier files, byte for byte.
+    original_files = _files_of(source.workspace.schema_name)
+    restored_files = _files_of(copy.schema_name)
+    assert restored_files == original_files
+    assert any(
+        name.endswith(".pdf") and name != "documents/contract.pdf" for name in original_files
+    )
+    assert restore.files == len(original_files) == 3
+    assert seeded["contacts"] == 40
+    with schema_context(copy.schema_name):
+        from crm.models.timeline import Activity
+
+        document = Activity.objects.get(kind="document")
+        assert document.file.read() == b"%PDF-1.4 signed " * 125
+        assert document.contact is not None
+        assert document.deal is not None
 
 
 def test_restored_members_can_log_in_with_their_passwords(make_workspace, client):
@@ -152,6 +292,66 @@ def test_backup_taken_while_people_write_is_consistent(make_workspace):
     assert restore.verified
     assert writers > 0
     assert writers == their_entries
+
+
+def test_timeline_written_during_a_backup_never_loses_its_contact(make_workspace):
+    """Each write makes a contact and a call on its timeline in one transaction; the
+    backup, taken meanwhile, holds both or neither of every pair."""
+    from django.utils import timezone
+
+    from crm.models import Contact
+    from crm.models.timeline import Activity
+
+    workspace = make_workspace("busytimeline").workspace
+    stop = threading.Event()
+    written: list[int] = []
+
+    def keep_writing() -> None:
+        from django.db import connection, transaction
+
+        try:
+            with schema_context(workspace.schema_name):
+                number = 0
+                while not stop.is_set():
+                    with transaction.atomic():
+                        contact = Contact.objects.create(
+                            first_name=f"Caller{number}", surname="Busy"
+                        )
+                        Activity.objects.create(
+                            kind="call",
+                            contact=contact,
+                            occurred_at=timezone.now(),
+                            direction="incoming",
+                            subject=f"call {number}",
+                        )
+                    written.append(number)
+                    number += 1
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        while len(written) < 20 and writer.is_alive():
+            threading.Event().wait(0.01)
+        assert writer.is_alive(), "the writer stopped"
+        backup = _backup(workspace)
+    finally:
+        stop.set()
+        writer.join()
+
+    restore = actions.restore_into_new_workspace(
+        backup=backup, subdomain="busytimeline-copy", requested_by="op"
+    )
+    copy = Workspace.objects.get(subdomain="busytimeline-copy")
+    with schema_context(copy.schema_name):
+        contacts = Contact.objects.filter(surname="Busy").count()
+        calls = Activity.objects.filter(kind="call").count()
+        orphans = Activity.objects.filter(kind="call", contact__isnull=True).count()
+    assert restore.verified
+    assert contacts > 0
+    assert calls == contacts
+    assert orphans == 0
 
 
 def test_a_modified_archive_is_refused_and_nothing_is_created(make_workspace):
