@@ -93,8 +93,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "set_up_pipeline",
         _("Set up your sales pipeline"),
-        # The deals pages' name for the pipeline settings: whichever ships first.
-        ("crm_pipelines", "crm:pipelines", "crm_pipeline_list", "crm_pipeline_settings"),
+        ("crm_pipeline_settings",),
         lambda user: _exists("crm", "Deal"),
         for_user=_admins_only,
     ),
