@@ -473,31 +473,26 @@ def _update_series(
 
 
 def _log_result(acting_user: User, task: Task, result: str) -> Activity | None:
-    """The completed task's result as a note on the client's (or deal's) timeline."""
+    """The completed task's result as a note on the client's (or deal's) timeline.
+
+    Through the timeline's own action, so the entry is what any note is (searchable,
+    editable with versions; a note is not "contact with the client", so the client's last
+    contact stays as it was).
+    """
     if not result or not (task.contact_id or task.company_id or task.deal_id):
         return None
-    now = timezone.now()
-    activity = Activity.objects.create(
-        kind=ActivityKind.NOTE,
-        contact_id=task.contact_id,
-        company_id=task.company_id,
-        deal_id=task.deal_id,
-        occurred_at=now,
-        subject=task.title[:255],
-        text=result,
-        author=acting_user,
-        author_label=acting_user.display_name,
-        search_text=f"{task.title} {result}".casefold(),
+    from crm.actions.timeline import log_activity
+
+    return log_activity(
+        acting_user=acting_user,
+        data={
+            "kind": ActivityKind.NOTE,
+            "contact": task.contact_id,
+            "company": task.company_id,
+            "deal": task.deal_id,
+            "text": result,
+        },
     )
-    if task.contact_id:
-        Contact.objects.filter(pk=task.contact_id).filter(
-            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now)
-        ).update(last_contact_at=now)
-    if task.company_id:
-        Company.objects.filter(pk=task.company_id).filter(
-            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now)
-        ).update(last_contact_at=now)
-    return activity
 
 
 def _next_of_series(task: Task) -> Task | None:

@@ -73,8 +73,6 @@ def test_completing_with_a_result_logs_a_note_on_the_client_timeline(owner, make
     assert note.kind == ActivityKind.NOTE
     assert note.text == "Встреча назначена"
     assert note.author_id == owner.pk
-    contact.refresh_from_db()
-    assert contact.last_contact_at is not None
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
     assert task.completed_by_id == owner.pk
