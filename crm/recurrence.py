@@ -9,7 +9,6 @@ changes; a time the clocks skip moves forward by the gap, a time they repeat is 
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -174,7 +173,3 @@ def anniversary_on_or_after(month: int, day: int, start: dt.date) -> dt.date:
     if candidate < start:
         candidate = day_in_month(start.year + 1, month, day)
     return candidate
-
-
-def window_dates(start: dt.date, days: int) -> Iterable[dt.date]:
-    return (start + dt.timedelta(days=offset) for offset in range(days))
