@@ -62,6 +62,7 @@ from crm.models import (
     Direction,
 )
 from crm.selectors.access import can_see, sees_all_clients
+from crm.selectors.deals import can_see_deal
 from crm.timeline_files import FileRefused, check_upload
 from tenants.guards import ensure_workspace_writable
 from tenants.members.models import User
@@ -374,20 +375,6 @@ def _search_text(values: Mapping[str, Any], file_name: str) -> str:
 def _ensure_active(acting_user: Any) -> None:
     if acting_user is None or not getattr(acting_user, "is_active", False):
         raise PermissionDenied(_("Only active members can do this."))
-
-
-def can_see_deal(user: Any, deal: Deal, *, sees_all: bool | None = None) -> bool:
-    """A deal is visible to whoever sees all clients, its manager, or its client's manager."""
-    if user is None or not getattr(user, "is_active", False):
-        return False
-    if sees_all is None:
-        sees_all = sees_all_clients(user)
-    if sees_all or deal.responsible_id == user.pk:
-        return True
-    return any(
-        client is not None and client.responsible_id == user.pk
-        for client in (deal.contact, deal.company)
-    )
 
 
 def _resolve(model: type[Any], value: Any, name: str) -> Any:

@@ -58,21 +58,37 @@ LIST_SORTS = {
 
 
 def visible_deals(user: Any, *, sees_all: bool | None = None) -> QuerySet[Deal]:
-    """Deals (archived included) that `user` may see."""
+    """Deals (archived included) that `user` may see (see can_see_deal)."""
     deals = Deal.objects.all()
     if user is None or not getattr(user, "is_active", False):
         return deals.none()
     if sees_all is None:
         sees_all = sees_all_clients(user)
-    return deals if sees_all else deals.filter(responsible_id=user.pk)
+    if sees_all:
+        return deals
+    return deals.filter(
+        Q(responsible_id=user.pk)
+        | Q(contact__responsible_id=user.pk)
+        | Q(company__responsible_id=user.pk)
+    )
 
 
 def can_see_deal(user: Any, deal: Deal, *, sees_all: bool | None = None) -> bool:
+    """The one rule for a deal: whoever sees all clients, its manager, or its client's.
+
+    (A member who sees only their own clients sees everything about them, their deals
+    included, and the deals they manage for others' clients.)
+    """
     if user is None or not getattr(user, "is_active", False):
         return False
-    if deal.responsible_id == user.pk:
+    if sees_all is None:
+        sees_all = sees_all_clients(user)
+    if sees_all or deal.responsible_id == user.pk:
         return True
-    return sees_all_clients(user) if sees_all is None else sees_all
+    return any(
+        client is not None and client.responsible_id == user.pk
+        for client in (deal.contact, deal.company)
+    )
 
 
 def active_pipelines() -> list[Pipeline]:

@@ -17,8 +17,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from crm.models import CrmSettings, Deal, Notification, Task, TaskStatus
-from crm.selectors.access import crm_settings, sees_all_clients
+from crm.models import CrmSettings, Notification, Task, TaskStatus
+from crm.selectors.access import crm_settings
 from tenants.members.models import User
 
 BELL_TTL_SECONDS = 300
@@ -32,16 +32,6 @@ def workspace_zone() -> str:
 
 def workspace_today() -> dt.date:
     return timezone.localdate(timezone=ZoneInfo(workspace_zone()))
-
-
-def visible_deals(user: Any, *, sees_all: bool | None = None) -> QuerySet[Deal]:
-    """Deals `user` may see: all, or (members seeing only their own) their own deals."""
-    deals = Deal.objects.all()
-    if user is None or not getattr(user, "is_active", False):
-        return deals.none()
-    if sees_all is None:
-        sees_all = sees_all_clients(user)
-    return deals if sees_all else deals.filter(responsible_id=user.pk)
 
 
 def visible_tasks(user: Any, *, settings_row: CrmSettings | None = None) -> QuerySet[Task]:
