@@ -52,11 +52,11 @@ from crm.models import (
     TaskStatus,
 )
 from crm.selectors.access import crm_settings, visible_companies, visible_contacts
+from crm.selectors.deals import visible_deals
 from crm.selectors.tasks import (
     bell_cache_key,
     can_change_task,
     forget_bell,
-    visible_deals,
     visible_tasks,
     workspace_zone,
 )

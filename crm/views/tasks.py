@@ -20,6 +20,7 @@ from crm.errors import CrmNotFoundError, CrmValidationError
 from crm.models import DateReminderRule, Notification, Task
 from crm.selectors import tasks as selectors
 from crm.selectors.access import crm_settings, visible_companies, visible_contacts
+from crm.selectors.deals import visible_deals
 from crm.selectors.search import search_clients
 from crm.task_forms import QuickTaskForm, ReminderRuleForm, TaskForm, TaskSettingsForm
 from crm.views.common import admin_only, back_url, crm_view, first_error, member
@@ -98,11 +99,11 @@ def _link_choices(user: Any, task: Task | None, request: HttpRequest) -> tuple[l
         request.POST.get("deal") or request.GET.get("deal") or (task.deal_id if task else "") or ""
     )
     if deal_id.isdigit():
-        deal = selectors.visible_deals(user).filter(pk=int(deal_id)).first()
+        deal = visible_deals(user).filter(pk=int(deal_id)).first()
         if deal is not None:
             deals.append((str(deal.pk), deal.title))
     if kind in ("contact", "company") and pk.isdigit():
-        more = selectors.visible_deals(user).filter(**{f"{kind}_id": int(pk), "status": "open"})
+        more = visible_deals(user).filter(**{f"{kind}_id": int(pk), "status": "open"})
         deals += [(str(d.pk), d.title) for d in more[:20] if str(d.pk) != str(deal_id)]
     return clients, deals
 
