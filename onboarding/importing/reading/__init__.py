@@ -42,7 +42,30 @@ from onboarding.importing.reading.spreadsheets import (
 )
 from onboarding.importing.reading.table import RowSource, TableInfo, too_many_rows_error
 
-__all__ = ["ImportFileError", "TableInfo", "open_table"]
+__all__ = [
+    "DELIMITER_CHOICES",
+    "ENCODING_CHOICES",
+    "ImportFileError",
+    "TableInfo",
+    "open_table",
+]
+
+# What a wizard offers to override the detection with (value, label).
+ENCODING_CHOICES = [
+    ("utf-8", "UTF-8"),
+    ("cp1251", "Windows-1251 (cp1251)"),
+    ("koi8-r", "KOI8-R"),
+    ("cp866", "DOS (cp866)"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Windows-1252 (cp1252)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+]
+DELIMITER_CHOICES = [
+    (",", _("Comma ( , )")),
+    (";", _("Semicolon ( ; )")),
+    ("\t", _("Tab")),
+    ("|", _("Vertical bar ( | )")),
+]
 
 _UTF8 = ("utf-8", "utf8")
 

@@ -127,5 +127,5 @@ def csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                     code="broken_csv",
                     row_number=line,
                 ) from error
-            yield line, [cell.strip() for cell in record]
+            yield line, list(map(str.strip, record))
             line = reader.line_num + 1

@@ -19,7 +19,7 @@ _PHONE = re.compile(r"^[+\d][\d\s()\-.]{5,}$")
 
 
 def is_blank(cells: Sequence[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
+    return not "".join(cells).strip()
 
 
 _FOOTER = re.compile(r"^(итого|всего|разом|усього|total|totals)\b", re.I)
