@@ -37,6 +37,12 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y", "%Y.%m.%d", "%d
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _URL = URLValidator(schemes=["http", "https"])
+# Read once: the enums' `.values` builds a new list on every access.
+_PHONE_LABELS = frozenset(PhoneLabel.values)
+_MESSENGER_KINDS = frozenset(MessengerKind.values)
+# The two shapes nearly every file uses, read without strptime (it is slow per row).
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 class FieldErrors:
@@ -102,7 +108,7 @@ def parse_phones(
             raw, label = text(item), PhoneLabel.MOBILE
         if not raw:
             continue
-        if label not in PhoneLabel.values:
+        if label not in _PHONE_LABELS:
             errors.add("phones", _("Unknown phone label “%(label)s”.") % {"label": label})
             continue
         try:
@@ -154,7 +160,7 @@ def parse_messengers(items: Any, errors: FieldErrors) -> list[tuple[str, str]]:
         kind, handle = str(item.get("kind") or ""), text(item.get("handle"))
         if not handle:
             continue
-        if kind not in MessengerKind.values:
+        if kind not in _MESSENGER_KINDS:
             errors.add("messengers", _("Unknown messenger “%(kind)s”.") % {"kind": kind})
             continue
         parsed.append((kind, handle[:100]))
@@ -220,6 +226,18 @@ def parse_date(value: Any, *, excel_serial: bool = False) -> dt.date | None:
         raw = raw.split(" ", 1)[0]
     if "T" in raw and raw[:4].isdigit():
         raw = raw.split("T", 1)[0]
+    quick = _DAY_FIRST.fullmatch(raw) or _ISO_DATE.fullmatch(raw)
+    if quick is not None:
+        first, second, third = (int(part) for part in quick.groups())
+        if quick.re is _ISO_DATE:
+            year, month, day = first, second, third
+        else:
+            day, month = first, second
+            year = third if len(quick.group(3)) == 4 else _two_digit_year(third)
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
     for pattern in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(raw, pattern).date()  # noqa: DTZ007 (a date, no time)
@@ -232,8 +250,13 @@ def parse_date(value: Any, *, excel_serial: bool = False) -> dt.date | None:
     return None
 
 
+def _two_digit_year(year: int) -> int:
+    """strptime's rule for %y: 69-99 are 1969-1999, 0-68 are 2000-2068."""
+    return 1900 + year if year >= 69 else 2000 + year
+
+
 def parse_birthday(
-    value: Any, errors: FieldErrors, *, excel_serial: bool = False
+    value: Any, errors: FieldErrors, *, excel_serial: bool = False, today: dt.date | None = None
 ) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -241,7 +264,7 @@ def parse_birthday(
     if parsed is None:
         errors.add("birthday", _("Enter a valid date."))
         return None
-    if parsed > timezone.localdate():
+    if parsed > (today or timezone.localdate()):
         errors.add("birthday", _("A birthday cannot be in the future."))
     return parsed
 

@@ -288,7 +288,9 @@ class RowConverter:
                     [{"kind": target, "handle": piece} for piece in _pieces(raw)], problems
                 )
             elif target == "birthday":
-                record.fields["birthday"] = rules.parse_birthday(raw, problems, excel_serial=True)
+                record.fields["birthday"] = rules.parse_birthday(
+                    raw, problems, excel_serial=True, today=self.today
+                )
             elif target == "tax_number":
                 record.fields["tax_number"] = rules.parse_tax_number(
                     raw, problems, restore_zeros=True
