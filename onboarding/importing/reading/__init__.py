@@ -34,6 +34,7 @@ from onboarding.importing.reading.sniff import empty_file_error, sniff_format
 from onboarding.importing.reading.spreadsheets import (
     check_xlsx,
     first_non_empty,
+    xls_last_row,
     xls_rows,
     xls_sheet_names,
     xlsx_rows,
@@ -41,7 +42,30 @@ from onboarding.importing.reading.spreadsheets import (
 )
 from onboarding.importing.reading.table import RowSource, TableInfo, too_many_rows_error
 
-__all__ = ["ImportFileError", "TableInfo", "open_table"]
+__all__ = [
+    "DELIMITER_CHOICES",
+    "ENCODING_CHOICES",
+    "ImportFileError",
+    "TableInfo",
+    "open_table",
+]
+
+# What a wizard offers to override the detection with (value, label).
+ENCODING_CHOICES = [
+    ("utf-8", "UTF-8"),
+    ("cp1251", "Windows-1251 (cp1251)"),
+    ("koi8-r", "KOI8-R"),
+    ("cp866", "DOS (cp866)"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Windows-1252 (cp1252)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+]
+DELIMITER_CHOICES = [
+    (",", _("Comma ( , )")),
+    (";", _("Semicolon ( ; )")),
+    ("\t", _("Tab")),
+    ("|", _("Vertical bar ( | )")),
+]
 
 _UTF8 = ("utf-8", "utf8")
 
@@ -115,6 +139,8 @@ def open_table(
 
         def source() -> Iterator[tuple[int, list[str]]]:
             return xls_rows(path, xls_sheet)
+
+        estimated = xls_last_row(path, xls_sheet)
 
         file_format = "xls"
     else:

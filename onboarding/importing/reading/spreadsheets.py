@@ -206,3 +206,12 @@ def xls_rows(path: Path, sheet_name: str) -> Iterator[tuple[int, list[str]]]:
         raise
     except Exception as error:
         raise unreadable_spreadsheet_error("XLS") from error
+
+
+def xls_last_row(path: Path, sheet_name: str) -> int | None:
+    """The 1-based number of the sheet's last used row (an estimate of its size)."""
+    try:
+        end = _xls_workbook(path).get_sheet_by_name(sheet_name).end
+    except Exception:  # only an estimate
+        return None
+    return end[0] + 1 if end else None

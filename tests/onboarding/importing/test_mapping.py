@@ -4,13 +4,22 @@
 import pytest
 
 from crm.actions.custom_fields import archive_custom_field, create_custom_field
-from onboarding.importing.mapping import import_targets, normalise_header, suggest_mapping
+from onboarding.importing.mapping import (
+    import_targets,
+    normalise_header,
+    standard_targets,
+    suggest_mapping,
+)
 from onboarding.importing.reading import open_table
 from tests.onboarding.importing import files
 
 
-def mapped(headers: list[str], entity: str = "contacts") -> dict[str, str | None]:
-    return {item.header: item.target for item in suggest_mapping(headers, entity)}
+def mapped(
+    headers: list[str], entity: str = "contacts", *, standard_only: bool = True
+) -> dict[str, str | None]:
+    """Header -> suggested target; the standard fields only (no database) unless told."""
+    targets = standard_targets(entity) if standard_only else None
+    return {item.header: item.target for item in suggest_mapping(headers, entity, targets=targets)}
 
 
 def mapped_file(path, entity: str = "contacts") -> dict[str, str | None]:  # type: ignore[no-untyped-def]
@@ -18,7 +27,7 @@ def mapped_file(path, entity: str = "contacts") -> dict[str, str | None]:  # typ
     return mapped(info.headers, entity)
 
 
-def test_amocrm_contacts_export_maps_to_the_expected_fields(in_workspace, tmp_path):
+def test_amocrm_contacts_export_maps_to_the_expected_fields(tmp_path):
     result = mapped_file(files.amocrm_contacts_csv(tmp_path))
 
     assert result == {
@@ -37,7 +46,7 @@ def test_amocrm_contacts_export_maps_to_the_expected_fields(in_workspace, tmp_pa
     }
 
 
-def test_bitrix24_contacts_export_maps_to_the_expected_fields(in_workspace, tmp_path):
+def test_bitrix24_contacts_export_maps_to_the_expected_fields(tmp_path):
     result = mapped_file(files.bitrix24_contacts_csv(tmp_path))
 
     assert result == {
@@ -60,13 +69,13 @@ def test_bitrix24_contacts_export_maps_to_the_expected_fields(in_workspace, tmp_
     }
 
 
-def test_bitrix24_html_xls_maps_like_its_csv(in_workspace, tmp_path):
+def test_bitrix24_html_xls_maps_like_its_csv(tmp_path):
     assert mapped_file(files.bitrix24_contacts_html_xls(tmp_path)) == mapped_file(
         files.bitrix24_contacts_csv(tmp_path)
     )
 
 
-def test_hubspot_export_maps_repeated_columns_to_multi_valued_fields(in_workspace, tmp_path):
+def test_hubspot_export_maps_repeated_columns_to_multi_valued_fields(tmp_path):
     result = mapped_file(files.hubspot_contacts_csv(tmp_path))
 
     assert result == {
@@ -86,7 +95,7 @@ def test_hubspot_export_maps_repeated_columns_to_multi_valued_fields(in_workspac
     }
 
 
-def test_pipedrive_people_export_maps_through_its_prefixes(in_workspace, tmp_path):
+def test_pipedrive_people_export_maps_through_its_prefixes(tmp_path):
     result = mapped_file(files.pipedrive_people_csv(tmp_path))
 
     assert result == {
@@ -103,7 +112,7 @@ def test_pipedrive_people_export_maps_through_its_prefixes(in_workspace, tmp_pat
     }
 
 
-def test_1c_counterparty_list_maps_to_company_fields(in_workspace, tmp_path):
+def test_1c_counterparty_list_maps_to_company_fields(tmp_path):
     result = mapped_file(files.onec_counterparties_xlsx(tmp_path), "companies")
 
     assert result == {
@@ -119,7 +128,7 @@ def test_1c_counterparty_list_maps_to_company_fields(in_workspace, tmp_path):
     }
 
 
-def test_google_sheets_columns_map_and_unknown_ones_stay_unmapped(in_workspace, tmp_path):
+def test_google_sheets_columns_map_and_unknown_ones_stay_unmapped(tmp_path):
     result = mapped_file(files.google_sheets_csv(tmp_path))
 
     assert result == {
@@ -132,7 +141,7 @@ def test_google_sheets_columns_map_and_unknown_ones_stay_unmapped(in_workspace, 
     }
 
 
-def test_ukrainian_headers(in_workspace):
+def test_ukrainian_headers():
     result = mapped(
         ["Прізвище", "Ім'я", "По батькові", "Телефон", "Електронна пошта", "Посада",
          "Компанія", "Дата народження", "Відповідальний", "Джерело", "Примітка"]
@@ -144,7 +153,7 @@ def test_ukrainian_headers(in_workspace):
     ]  # fmt: skip
 
 
-def test_company_exports_of_other_systems(in_workspace):
+def test_company_exports_of_other_systems():
     result = mapped(
         ["Название компании", "Web", "Сфера деятельности", "Кол-во сотрудников",
          "Company Domain Name", "Number of Employees", "Organization - Address", "ЄДРПОУ"],
@@ -164,8 +173,10 @@ def test_company_exports_of_other_systems(in_workspace):
     }
 
 
-def test_a_single_valued_field_takes_only_the_most_confident_column(in_workspace):
-    suggestions = suggest_mapping(["Фамилия", "Familiya", "Last name"], "contacts")
+def test_a_single_valued_field_takes_only_the_most_confident_column():
+    suggestions = suggest_mapping(
+        ["Фамилия", "Familiya", "Last name"], "contacts", targets=standard_targets("contacts")
+    )
 
     assert [item.target for item in suggestions] == ["surname", None, None]
     assert suggestions[0].confidence == 1.0
@@ -173,11 +184,12 @@ def test_a_single_valued_field_takes_only_the_most_confident_column(in_workspace
     assert suggestions[1].reason
 
 
-def test_key_words_and_similar_names_match_with_lower_confidence(in_workspace):
+def test_key_words_and_similar_names_match_with_lower_confidence():
     suggestions = {
         item.header: item for item in suggest_mapping(["Телефон для связи с клиентом",
                                                        "Email клиента (основной)", "Отчесво"],
-                                                      "contacts")
+                                                      "contacts",
+                                                      targets=standard_targets("contacts"))
     }  # fmt: skip
 
     assert suggestions["Телефон для связи с клиентом"].target == "phone"
@@ -187,7 +199,7 @@ def test_key_words_and_similar_names_match_with_lower_confidence(in_workspace):
     assert suggestions["Отчесво"].confidence < 0.7
 
 
-def test_transliterated_headers_match(in_workspace):
+def test_transliterated_headers_match():
     result = mapped(["Familiya", "Imya", "Otchestvo", "Dolzhnost"])
 
     assert list(result.values()) == ["surname", "first_name", "patronymic", "position"]
@@ -208,8 +220,8 @@ def test_custom_fields_match_by_label_in_any_language_and_by_key(in_workspace, o
         acting_user=owner, entity="company", field_type="text", labels={"ru": "КПП"}
     )
 
-    contacts = mapped(["Shoe size", "shoe_size", "ГОРОД", "КПП"])
-    companies = mapped(["КПП"], "companies")
+    contacts = mapped(["Shoe size", "shoe_size", "ГОРОД", "КПП"], standard_only=False)
+    companies = mapped(["КПП"], "companies", standard_only=False)
 
     assert contacts["Shoe size"] == "custom.shoe_size"
     assert contacts["shoe_size"] is None  # the field is taken by the better match
@@ -224,7 +236,7 @@ def test_archived_custom_fields_are_not_targets(in_workspace, owner):
     )
     archive_custom_field(acting_user=owner, field=field)
 
-    assert mapped(["Город"]) == {"Город": None}
+    assert mapped(["Город"], standard_only=False) == {"Город": None}
     assert not any(target.key.startswith("custom.") for target in import_targets("contacts"))
 
 
@@ -247,7 +259,7 @@ def test_import_targets_list_the_agreed_keys(in_workspace):
     assert import_targets("contact") == import_targets("contacts")
 
 
-def test_an_unknown_entity_is_a_programming_error(in_workspace):
+def test_an_unknown_entity_is_a_programming_error():
     with pytest.raises(ValueError, match="entity"):
         suggest_mapping(["Name"], "deals")
 
@@ -263,3 +275,12 @@ def test_an_unknown_entity_is_a_programming_error(in_workspace):
 )
 def test_headers_are_normalised(header, normal):
     assert normalise_header(header) == normal
+
+
+def test_a_full_name_column_beside_separate_name_columns_is_left_out():
+    suggestions = suggest_mapping(
+        ["Полное имя контакта", "Фамилия", "Имя"], "contacts", targets=standard_targets("contacts")
+    )
+
+    assert [item.target for item in suggestions] == [None, "surname", "first_name"]
+    assert "separate" in suggestions[0].reason

@@ -513,3 +513,31 @@ def test_reading_twice_gives_the_same_rows_and_streams_from_the_file(tmp_path):
 
     assert first == second
     assert len(first) == 3
+
+
+def test_the_error_survives_pickling_with_its_code_and_row(tmp_path):
+    import pickle
+
+    error = refused(files.mixed_encodings_csv(tmp_path))
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own object)
+
+    assert (str(copy), copy.code, copy.row_number) == (str(error), "mixed_encodings", 3)
+
+
+def test_every_offered_encoding_and_delimiter_is_accepted_as_an_override(tmp_path):
+    from onboarding.importing.reading import DELIMITER_CHOICES, ENCODING_CHOICES
+
+    path = tmp_path / "ascii.csv"
+    path.write_text("Name,Phone\nAnn,1\n", encoding="ascii")
+
+    for value, _label in ENCODING_CHOICES:
+        if value.startswith("utf-16"):
+            continue  # an ASCII file is not UTF-16
+        assert open_table(path, original_name=path.name, encoding=value).headers == [
+            "Name",
+            "Phone",
+        ]
+    for value, _label in DELIMITER_CHOICES:
+        info = open_table(path, original_name=path.name, delimiter=value)
+        assert info.delimiter == value
