@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from crm.models.custom_fields import Entity
+from crm.models.custom_fields import CustomField, Entity
 from crm.normalize import search_text
 from crm.selectors.custom_fields import active_custom_fields
 
@@ -597,6 +597,7 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("patronymic", ("отчеств", "по батьков", "middle name")),
 )
 
+_NAME_PARTS = {"surname", "first_name", "patronymic"}
 _MULTI_KEYS = {"phone", "phone_mobile", "phone_work", "phone_home", "email", "tags", "note"}
 # Words that say whose field it is or which one, not what it is ("Email 2", "Телефон
 # контакта", "Должность (контакт)").
@@ -668,13 +669,18 @@ class _Name:
     reason: str
 
 
-def import_targets(entity: str) -> list[ImportTarget]:
-    """The standard targets of `entity` then its active custom fields (one query, cached)."""
+def standard_targets(entity: str) -> list[ImportTarget]:
+    """The standard targets of `entity` (no database)."""
     table = _CONTACT_TARGETS if _entity(entity) == CONTACTS else _COMPANY_TARGETS
-    targets = [
+    return [
         ImportTarget(key=key, label=str(label), kind=kind, multiple=multiple)
         for key, label, kind, multiple in table
     ]
+
+
+def import_targets(entity: str) -> list[ImportTarget]:
+    """The standard targets of `entity` then its active custom fields (one query, cached)."""
+    targets = standard_targets(entity)
     for field in active_custom_fields(_crm_entity(entity)):
         targets.append(
             ImportTarget(
@@ -693,10 +699,13 @@ _REASON_KEYWORD = _("The column name contains a key word of the field")
 _REASON_SIMILAR = _("A similar name")
 _REASON_TAKEN = _("Another column is already matched to this field")
 _REASON_NONE = _("No matching field found")
+_REASON_NAME_PARTS = _("The surname and first name are in separate columns")
 _REASON_IGNORED = _("A column of the previous system that no field here takes")
 
 
-def _known_names(entity: str, targets: Sequence[ImportTarget]) -> list[_Name]:
+def _known_names(
+    entity: str, targets: Sequence[ImportTarget], custom_fields: Sequence[CustomField]
+) -> list[_Name]:
     names: list[_Name] = []
     keys = {target.key for target in targets}
 
@@ -710,7 +719,7 @@ def _known_names(entity: str, targets: Sequence[ImportTarget]) -> list[_Name]:
             field_key = target.key.removeprefix("custom.")
             add(target.key, field_key.replace("_", " "), 0.97, str(_REASON_LABEL))
         add(target.key, target.label, 1.0, str(_REASON_LABEL))
-    for field in active_custom_fields(_crm_entity(entity)):
+    for field in custom_fields:
         for label in (field.labels or {}).values():
             if label:
                 add(f"custom.{field.key}", label, 1.0, str(_REASON_LABEL))
@@ -782,12 +791,22 @@ def _has_stem(words: str, stem: str) -> bool:
 def suggest_mapping(
     headers: Sequence[str], entity: str, *, targets: Iterable[ImportTarget] | None = None
 ) -> list[MappingSuggestion]:
-    """A suggested target for each column of `headers` (see the module docstring)."""
-    target_list = list(targets) if targets is not None else import_targets(entity)
+    """A suggested target for each column of `headers` (see the module docstring).
+
+    `targets` defaults to `import_targets(entity)` (the workspace's custom fields
+    included, matched by their labels in every language); given, only those are offered.
+    """
+    if targets is None:
+        target_list = import_targets(entity)
+        # Their labels in every language, not only the active one.
+        custom_fields: Sequence[CustomField] = active_custom_fields(_crm_entity(entity))
+    else:
+        target_list = list(targets)
+        custom_fields = ()
     keys = {target.key for target in target_list} | {_IGNORE}
     multiple = {target.key for target in target_list if target.multiple} | (_MULTI_KEYS & keys)
     multiple.add(_IGNORE)
-    names = _known_names(entity, target_list)
+    names = _known_names(entity, target_list, custom_fields)
     per_column = [_candidates(header, names, keys) for header in headers]
     offers = sorted(
         (
@@ -803,6 +822,12 @@ def suggest_mapping(
             continue
         chosen[column] = (target, -negative, reason)
         taken.add(target)
+    # A full name column beside separate name columns would write the name twice: the
+    # separate columns are more precise.
+    if any(target in _NAME_PARTS for target, _confidence, _reason in chosen.values()):
+        for column, (target, _confidence, _reason) in list(chosen.items()):
+            if target == "full_name":
+                chosen[column] = (_IGNORE, 0.0, str(_REASON_NAME_PARTS))
     suggestions = []
     for column, header in enumerate(headers):
         if column in chosen and chosen[column][0] == _IGNORE:

@@ -592,6 +592,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run only the billing benchmark (webhooks, worker, read-only guard)",
     )
+    parser.add_argument(
+        "--import-reading-only",
+        action="store_true",
+        help="only the import file reading benchmark (no database; bench_import_reading)",
+    )
+    parser.add_argument(
+        "--import-reading-rows", type=int, default=100_000, help="rows of its files (100000)"
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     arguments = parser.parse_args(argv)
     if "bench" not in arguments.database:
@@ -612,6 +620,16 @@ def main(argv: list[str] | None = None) -> int:
             say("scripts/services.py did not provide DATABASE_URL and REDIS_URL")
             return 2
         return _run_under_embedded_services()
+
+    if arguments.import_reading_only:
+        # Reads files only: no benchmark database is created.
+        say("\n== Import: reading a cp1251 CSV and an XLSX (bench_import_reading)")
+        return subprocess.call(
+            [sys.executable, "-m", "tests.benchmarks.bench_import_reading",
+             "--rows", str(arguments.import_reading_rows)],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": server_url, "REDIS_URL": redis_url},
+        )  # fmt: skip
 
     # `kill` (SIGTERM) and a closed terminal clean up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_system_exit)

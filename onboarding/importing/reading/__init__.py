@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.importing.reading import limits
+from onboarding.importing.reading import limits, xlsx_stream
 from onboarding.importing.reading.delimited import check_delimiter, csv_rows, detect_delimiter
 from onboarding.importing.reading.encoding import (
     bom_encoding,
@@ -34,6 +34,7 @@ from onboarding.importing.reading.sniff import empty_file_error, sniff_format
 from onboarding.importing.reading.spreadsheets import (
     check_xlsx,
     first_non_empty,
+    xls_last_row,
     xls_rows,
     xls_sheet_names,
     xlsx_rows,
@@ -41,7 +42,32 @@ from onboarding.importing.reading.spreadsheets import (
 )
 from onboarding.importing.reading.table import RowSource, TableInfo, too_many_rows_error
 
-__all__ = ["ImportFileError", "TableInfo", "open_table"]
+__all__ = [
+    "DELIMITER_CHOICES",
+    "ENCODING_CHOICES",
+    "ImportFileError",
+    "TableInfo",
+    "open_table",
+]
+
+# What a wizard offers to override the detection with (value, label).
+ENCODING_CHOICES = [
+    ("utf-8", "UTF-8"),
+    ("cp1251", "Windows-1251 (cp1251)"),
+    ("koi8-r", "KOI8-R"),
+    ("cp866", "DOS (cp866)"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Windows-1252 (cp1252)"),
+    ("latin-1", "Latin-1 (ISO 8859-1)"),
+]
+DELIMITER_CHOICES = [
+    (",", _("Comma ( , )")),
+    (";", _("Semicolon ( ; )")),
+    ("\t", _("Tab")),
+    ("|", _("Vertical bar ( | )")),
+]
+
+_UTF8 = ("utf-8", "utf8")
 
 
 def _too_big_error(size: int) -> ImportFileError:
@@ -100,6 +126,11 @@ def open_table(
         def source() -> Iterator[tuple[int, list[str]]]:
             return xlsx_rows(path, sheet_name)
 
+        try:
+            estimated = xlsx_stream.sheet_last_row(path, sheet_name)
+        except Exception:  # only an estimate: a sheet without one is read all the same
+            estimated = None
+
         file_format = "xlsx"
     elif kind == "xls":
         sheets = xls_sheet_names(path)
@@ -109,12 +140,16 @@ def open_table(
         def source() -> Iterator[tuple[int, list[str]]]:
             return xls_rows(path, xls_sheet)
 
+        estimated = xls_last_row(path, xls_sheet)
+
         file_format = "xls"
     else:
         scan = scan_bytes(path)
         if kind == "html" and not encoding:
             declared = meta_charset(head)
-            if bom_encoding(head):
+            # The bytes win over a declaration they contradict (valid UTF-8 text, or a
+            # page declaring UTF-8 whose bytes are not).
+            if bom_encoding(head) or scan.utf8_valid or (declared or "").lower() in _UTF8:
                 file_encoding, confidence = detect_encoding(scan)
             elif declared:
                 try:
@@ -165,6 +200,15 @@ def open_table(
         found, header_confidence = header_row, 1.0
     data_sample = [cells for cells in top[found + 1 :] if not is_blank(cells)]
     width = max([filled_width(top[found])] + [filled_width(cells) for cells in data_sample])
+    if width > limits.max_columns():
+        raise ImportFileError(
+            _(
+                "The table has %(columns)s columns; an import takes at most %(limit)s. "
+                "Remove the columns you do not need."
+            )
+            % {"columns": width, "limit": limits.max_columns()},
+            code="too_many_columns",
+        )
     headers = name_headers(top[found], width)
     info = TableInfo(
         file_format=file_format,
@@ -194,7 +238,8 @@ def open_table(
             code="no_rows",
         )
     if len(top) < limits.SAMPLE_ROWS:
-        info.estimated_rows = len(data_sample)
+        # The whole file is in the sample: count exactly.
+        info.estimated_rows = sum(1 for _row in info.iter_rows())
     elif estimated is not None:
         info.estimated_rows = max(len(data_sample), estimated - found - 1)
         if info.estimated_rows > limits.max_rows():

@@ -75,10 +75,32 @@ def detect_delimiter(path: Path, encoding: str, *, prefer_tab: bool = False) -> 
     return best[3], best[0]
 
 
+# A physical line longer than this is not a table row (and would be held whole in memory).
+MAX_LINE_CHARS = 1024 * 1024
+
+
+def _bounded_lines(stream: io.TextIOBase) -> Iterator[str]:
+    """The lines of `stream`, refusing one longer than MAX_LINE_CHARS (bounded memory)."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS):
+        number += 1
+        if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise ImportFileError(
+                _(
+                    "Line %(line)s of the file is longer than a million characters: this "
+                    "is not a table row. Check the file's format."
+                )
+                % {"line": number},
+                code="line_too_long",
+                row_number=number,
+            )
+        yield line
+
+
 def csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Every record of the file, blank ones included: (1-based first line, stripped cells)."""
     with path.open(encoding=encoding, errors="strict", newline="") as stream:
-        reader = csv.reader(stream, delimiter=delimiter, strict=False)
+        reader = csv.reader(_bounded_lines(stream), delimiter=delimiter, strict=False)
         line = 1
         while True:
             try:

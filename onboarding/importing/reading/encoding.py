@@ -27,9 +27,9 @@ SAMPLE_BYTES = 128 * 1024
 
 # Control bytes that never occur in a text table (tab, LF, FF, CR and ESC-free text).
 _CONTROL = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
-_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 # Three UTF-8-encoded Cyrillic letters in a row: never real cp1251/koi8-r/cp866 text.
-_UTF8_CYRILLIC_RUN = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3,}")
+_UTF8_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]{3,}")
 _HIGH_CHAR = re.compile(r"[\u0400-\uffff]")
 
 CYRILLIC_SINGLE_BYTE = ("cp1251", "koi8-r", "cp866")
@@ -74,17 +74,26 @@ def scan_bytes(path: Path) -> ByteScan:
                     text = chunk[: error.start].decode("utf-8", "ignore")
                 if scan.utf8_high_chars_before_error < 2:
                     scan.utf8_high_chars_before_error += len(_HIGH_CHAR.findall(text[:200000]))
-            if scan.utf8_cyrillic_run_line is None:
-                run = _UTF8_CYRILLIC_RUN.search(chunk)
-                if run is not None:
-                    scan.utf8_cyrillic_run_line = (
-                        lines_before + chunk[: run.start()].count(b"\n") + 1
-                    )
-            if len(scan.non_ascii_sample) < SAMPLE_BYTES:
-                for match in _NON_ASCII_LINE.finditer(chunk):
-                    scan.non_ascii_sample += match.group()
-                    if len(scan.non_ascii_sample) >= SAMPLE_BYTES:
-                        break
+            if scan.utf8_cyrillic_run_line is None and not scan.utf8_valid:
+                # Only what is valid UTF-8 survives "ignore"; in single-byte text that is
+                # ASCII plus rare accidents, so the regex runs on few chunks.
+                survivors = chunk.decode("utf-8", "ignore")
+                if not survivors.isascii():
+                    run = _UTF8_CYRILLIC_RUN.search(survivors)
+                    if run is not None:
+                        scan.utf8_cyrillic_run_line = (
+                            lines_before + survivors[: run.start()].count("\n") + 1
+                        )
+            position = 0
+            while len(scan.non_ascii_sample) < SAMPLE_BYTES:
+                high = _NON_ASCII.search(chunk, position)
+                if high is None:
+                    break
+                start = chunk.rfind(b"\n", 0, high.start()) + 1
+                end = chunk.find(b"\n", high.start())
+                end = len(chunk) if end < 0 else end + 1
+                scan.non_ascii_sample += chunk[start:end]
+                position = end
     if scan.utf8_valid:
         try:
             decoder.decode(b"", final=True)
@@ -152,8 +161,12 @@ def _cyrillic_score(text: str) -> float:
 
 def detect_single_byte(sample: bytes) -> tuple[str, float]:
     """The most likely single-byte encoding of `sample` (bytes with non-ASCII characters)."""
+    scored_sample = sample[:32768]
     scored = sorted(
-        ((_cyrillic_score(sample.decode(name, "replace")), name) for name in CYRILLIC_SINGLE_BYTE),
+        (
+            (_cyrillic_score(scored_sample.decode(name, "replace")), name)
+            for name in CYRILLIC_SINGLE_BYTE
+        ),
         reverse=True,
     )
     best_score, best_name = scored[0]

@@ -22,6 +22,16 @@ def is_blank(cells: Sequence[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
+_FOOTER = re.compile(r"^(итого|всего|разом|усього|total|totals)\b", re.I)
+
+
+def is_footer(cells: Sequence[str], width: int) -> bool:
+    """A totals line under a report ("Итого: 3" alone in the first cell), not a record."""
+    if width < 3 or not cells or not _FOOTER.match(cells[0].strip()):
+        return False
+    return not any(cell.strip() for cell in cells[1:])
+
+
 def is_value_like(text: str) -> bool:
     """A cell that looks like data (a number, date, e-mail or phone), not a column name."""
     text = text.strip()
@@ -62,11 +72,24 @@ def _score(rows: Sequence[Sequence[str]], index: int, widest: int) -> float:
             if [c.strip().casefold() for c in row[: len(cells)]] == [c.casefold() for c in cells]
         )
         data_like = similar - 0.5 * repeats / len(following)
+        # A header names columns whose values below are numbers, dates, e-mails, phones.
+        contrasting = 0
+        for column, cell in enumerate(cells):
+            if not cell or is_value_like(cell):
+                continue
+            below = [row[column].strip() for row in following if column < len(row)]
+            below = [value for value in below if value]
+            if below and sum(1 for value in below if is_value_like(value)) * 2 > len(below):
+                contrasting += 1
+        contrast = contrasting / len(filled)
     else:
         data_like = 0.0
+        contrast = 0.0
     if len(filled) == 1 and widest > 1:
         coverage *= 0.3
-    return 3.0 * coverage + 1.5 * text_like + distinct + 0.5 * short + 1.5 * data_like
+    return (
+        3.0 * coverage + 2.5 * text_like + distinct + 0.5 * short + 1.5 * data_like + 1.5 * contrast
+    )
 
 
 def find_header_row(rows: Sequence[Sequence[str]]) -> tuple[int, float]:
@@ -77,8 +100,9 @@ def find_header_row(rows: Sequence[Sequence[str]]) -> tuple[int, float]:
     widest = max(filled_width(row) for row in rows)
     scores = [(_score(rows, index, widest), index) for index in candidates]
     best_score, best_index = max(scores, key=lambda pair: (pair[0], -pair[1]))
-    # 7.5 is the score of a perfect header (full, text, distinct, short, data below).
-    return best_index, round(max(0.0, min(1.0, best_score / 7.5)), 2)
+    # 8.5 is the score of a full, text, distinct, short header above rows of its width;
+    # values (not text) below it make it surer still.
+    return best_index, round(max(0.0, min(1.0, best_score / 8.5)), 2)
 
 
 def column_name(number: int) -> str:

@@ -28,3 +28,7 @@ def xlsx_max_uncompressed() -> int:
 
 def xlsx_max_ratio() -> int:
     return int(getattr(settings, "IMPORT_XLSX_MAX_RATIO", 200))
+
+
+def max_columns() -> int:
+    return int(getattr(settings, "IMPORT_MAX_COLUMNS", 500))

@@ -7,8 +7,8 @@ XLSX is a zip of XML parts, so before any parser sees it:
   expansion "billion laughs" or an external entity (XXE) is refused). Only the prolog
   is read: a DTD must come before the root element, so parsing stops at the first
   element.
-openpyxl then reads it with defusedxml too (openpyxl uses defusedxml when installed),
-in read-only mode: the sheet is streamed row by row, memory stays bounded.
+The sheet is then streamed row by row by `xlsx_stream` (expat with defusedxml's guards),
+so memory stays bounded.
 """
 
 import zipfile
@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.sax import make_parser
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.importing.reading import limits
+from onboarding.importing.reading import limits, xlsx_stream
 from onboarding.importing.reading.cells import cell_text
 from onboarding.importing.reading.errors import ImportFileError
 from onboarding.importing.reading.header import is_blank
@@ -139,61 +139,25 @@ def check_xlsx(path: Path) -> None:
         raise unreadable_spreadsheet_error() from error
 
 
-def _open_workbook(path: Path) -> Any:
-    import openpyxl
-
+def xlsx_sheet_names(path: Path) -> list[str]:
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        return xlsx_stream.sheet_names(path)
     except DefusedXmlException as error:
         raise _hostile_error() from error
     except Exception as error:
         raise unreadable_spreadsheet_error() from error
 
 
-def xlsx_sheet_names(path: Path) -> list[str]:
-    workbook = _open_workbook(path)
-    try:
-        return [sheet.title for sheet in workbook.worksheets]
-    finally:
-        workbook.close()
-
-
 def xlsx_rows(path: Path, sheet_name: str) -> Iterator[tuple[int, list[str]]]:
     """Every row of the sheet from row 1 (gaps filled with blank rows): (sheet row, cells)."""
-    workbook = _open_workbook(path)
     try:
-        sheet = workbook[sheet_name]
-        # Dimensions written by some generators are wrong (too small): read every cell.
-        sheet.reset_dimensions()
-        expected = 1
-        try:
-            for row in sheet.iter_rows():
-                number = next((cell.row for cell in row if getattr(cell, "row", None)), expected)
-                while expected < number:
-                    yield expected, []
-                    expected += 1
-                cells = [
-                    cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row
-                ]
-                # reset_dimensions: rows start at their first cell, not at column A.
-                first_column = next(
-                    (cell.column for cell in row if getattr(cell, "column", None)), 1
-                )
-                if first_column > 1 and cells:
-                    offset = next(
-                        index for index, cell in enumerate(row) if getattr(cell, "column", None)
-                    )
-                    cells = [""] * (first_column - 1 - offset) + cells
-                yield number, cells
-                expected = number + 1
-        except DefusedXmlException as error:
-            raise _hostile_error() from error
-        except ImportFileError:
-            raise
-        except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as error:
-            raise unreadable_spreadsheet_error() from error
-    finally:
-        workbook.close()
+        yield from xlsx_stream.open_sheet_rows(path, sheet_name)
+    except DefusedXmlException as error:
+        raise _hostile_error() from error
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise unreadable_spreadsheet_error() from error
 
 
 def first_non_empty(names: list[str], rows_of: Any) -> str | None:
@@ -242,3 +206,12 @@ def xls_rows(path: Path, sheet_name: str) -> Iterator[tuple[int, list[str]]]:
         raise
     except Exception as error:
         raise unreadable_spreadsheet_error("XLS") from error
+
+
+def xls_last_row(path: Path, sheet_name: str) -> int | None:
+    """The 1-based number of the sheet's last used row (an estimate of its size)."""
+    try:
+        end = _xls_workbook(path).get_sheet_by_name(sheet_name).end
+    except Exception:  # only an estimate
+        return None
+    return end[0] + 1 if end else None

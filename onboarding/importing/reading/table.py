@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.importing.reading import limits
 from onboarding.importing.reading.errors import ImportFileError
-from onboarding.importing.reading.header import is_blank
+from onboarding.importing.reading.header import is_blank, is_footer
 
 # Every record of the file from its top, blank ones included: (row number for people, cells).
 RowSource = Callable[[], Iterator[tuple[int, list[str]]]]
@@ -18,14 +18,15 @@ RowSource = Callable[[], Iterator[tuple[int, list[str]]]]
 class TableInfo:
     """A readable table: how it is read, its headers, a preview, and `iter_rows()`.
 
-    `header_row` is the 0-based index of the header among the file's records (for CSV a
-    record can span several lines; for XLSX/XLS/HTML it is the sheet row - 1).
-    `raw_top_rows` are the first records as they are, so a wizard can offer another
-    header row. Data rows that are entirely empty are skipped. Rows shorter than the
-    headers are padded with ""; cells beyond the last column are dropped, and the rows
-    where a non-empty cell was dropped are counted in `overflow_count` (first ones in
-    `overflow_rows`) while iterating - columns are sized from the header and the first
-    rows, so only a stray long row further down loses cells, and it is reported.
+        `header_row` is the 0-based index of the header among the file's records (for CSV a
+        record can span several lines; for XLSX/XLS/HTML it is the sheet row - 1).
+        `raw_top_rows` are the first records as they are, so a wizard can offer another
+        header row. Data rows that are entirely empty are skipped, and so are totals lines
+    ("Итого: 3", "Total" alone in the first cell of a table of 3+ columns). Rows shorter than the
+        headers are padded with ""; cells beyond the last column are dropped, and the rows
+        where a non-empty cell was dropped are counted in `overflow_count` (first ones in
+        `overflow_rows`) while iterating - columns are sized from the header and the first
+        rows, so only a stray long row further down loses cells, and it is reported.
     """
 
     file_format: str
@@ -58,7 +59,7 @@ class TableInfo:
         self.overflow_count = 0
         data_rows = 0
         for index, (row_number, cells) in enumerate(self.source()):
-            if index <= self.header_row or is_blank(cells):
+            if index <= self.header_row or is_blank(cells) or is_footer(cells, width):
                 continue
             data_rows += 1
             if data_rows > most:
