@@ -22,6 +22,7 @@ from onboarding.actions import record_signup_attempt, request_workspace_reminder
 from onboarding.forms import FindWorkspaceForm, PublicLoginForm, SignupForm
 from tenants.actions import create_workspace, subdomain_error
 from tenants.client_address import client_ip_for_limits
+from tenants.guards import allowed_when_read_only
 from tenants.members.handoff import consume_login_handoff, make_login_handoff
 from tenants.members.language import set_language_cookie
 from tenants.members.models import User
@@ -241,6 +242,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@allowed_when_read_only  # a personal view setting, not the workspace's data
 @login_required
 @require_POST
 def checklist_visibility(request: HttpRequest) -> HttpResponse:

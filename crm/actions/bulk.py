@@ -963,7 +963,7 @@ def _restore_updated(
     names = {name for _pk, previous in updated for name in previous.get("fields", {})}
     # One pass over the records: each restorable column takes its previous value where
     # the import changed it; custom values get their old keys back, new keys dropped.
-    assignments = [
+    assignments: list[sql.Composable] = [
         sql.SQL(
             "{column} = CASE WHEN s.prev->'fields' ? {name} "
             "THEN (s.prev->'fields'{getter}{name})::{cast} ELSE t.{column} END"

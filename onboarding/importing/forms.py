@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models.custom_fields import CHOICE_TYPES, FieldType
 from onboarding.importing.models import ImportEntity, OnDuplicate, SavedMapping
+from onboarding.importing.reading import DELIMITER_CHOICES, ENCODING_CHOICES
 
 # What the start page offers: contacts linked to companies come in as contacts whose
 # company columns (name, tax number) link or create the company.
@@ -37,25 +38,6 @@ ENTITY_OF_WHAT = {
 }
 
 ACCEPTED_EXTENSIONS = ".csv,.tsv,.txt,.xlsx,.xls,.htm,.html"
-
-# Encodings met in files from Russia and Ukraine first; "" keeps what was detected.
-ENCODING_CHOICES = [
-    ("utf-8", "UTF-8"),
-    ("utf-8-sig", "UTF-8 (BOM)"),
-    ("cp1251", "Windows-1251"),
-    ("koi8-r", "KOI8-R"),
-    ("koi8-u", "KOI8-U"),
-    ("cp866", "CP866 (DOS)"),
-    ("utf-16", "UTF-16"),
-    ("iso-8859-1", "ISO-8859-1"),
-    ("cp1252", "Windows-1252"),
-]
-DELIMITER_CHOICES = [
-    (",", _("Comma ( , )")),
-    (";", _("Semicolon ( ; )")),
-    ("\t", _("Tab")),
-    ("|", _("Vertical bar ( | )")),
-]
 
 IGNORE = ""
 NEW_FIELD = "__new__"

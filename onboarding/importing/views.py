@@ -42,7 +42,7 @@ from onboarding.importing.models import ImportedRecord, ImportEntity, ImportJob,
 from onboarding.importing.reading import ImportFileError, TableInfo
 from onboarding.importing.reading.limits import max_bytes, max_rows
 from onboarding.importing.review import duplicate_matches
-from tenants.guards import WorkspaceReadOnlyError
+from tenants.guards import WorkspaceReadOnlyError, workspace_is_writable
 from tenants.members.models import User
 from tenants.members.permissions import workspace_admin_required
 from tenants.members.selectors import members_for_list
@@ -228,6 +228,7 @@ def start(request: HttpRequest) -> HttpResponse:
             what_hints=WHAT_HINTS,
             limits=_limits(),
             recent=recent,
+            read_only=not workspace_is_writable(request.tenant),  # type: ignore[attr-defined]
         ),
     )
 

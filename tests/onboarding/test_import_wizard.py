@@ -446,3 +446,34 @@ def test_checklist_can_be_hidden_and_shown_again(workspace, owner):
     shown = owner.post("/welcome/checklist/", {"checklist": "show"}, follow=True)
 
     assert 'id="get-started"' in text(shown)
+
+
+def test_read_only_workspace_says_nothing_can_be_imported(workspace, owner):
+    from tenants.models import Workspace, WorkspaceStatus
+
+    Workspace.objects.filter(pk=workspace.workspace.pk).update(status=WorkspaceStatus.READ_ONLY)
+
+    page = text(owner.get("/import/"))
+    refused = upload(owner, cp1251_csv())
+
+    assert 'data-testid="read-only-import"' in page
+    assert 'name="file"' not in page
+    assert refused.status_code == 403
+    with schema_context(workspace.workspace.schema_name):
+        assert not ImportJob.objects.exists()
+
+
+def test_history_page_queries_do_not_grow_with_imports(workspace, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    upload(owner, cp1251_csv())
+    with CaptureQueriesContext(connection) as one:
+        owner.get("/import/history/")
+    for _ in range(3):
+        upload(owner, cp1251_csv())
+    with CaptureQueriesContext(connection) as four:
+        page = text(owner.get("/import/history/"))
+
+    assert page.count("clients.csv") == 4
+    assert len(four.captured_queries) == len(one.captured_queries)

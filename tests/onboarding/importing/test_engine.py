@@ -676,3 +676,30 @@ def test_numbers_and_dates_in_spreadsheet_formats():
     assert not errors.fields
     rules.parse_tax_number("274062111", errors)
     assert "tax_number" in errors.fields
+
+
+def test_bitrix24_export_from_the_file_factory_with_automatic_mapping(
+    in_workspace, owner, tmp_path, django_capture_on_commit_callbacks
+):
+    from tenants.members.models import User
+    from tests.conftest import add_member
+    from tests.onboarding.importing.files import bitrix24_contacts_csv
+
+    manager = add_member(in_workspace, email="irina@acme.example.com", role="member")
+    connection.set_tenant(in_workspace.workspace)
+    User.objects.filter(pk=manager.pk).update(full_name="Ирина Воробьёва")
+    path = bitrix24_contacts_csv(tmp_path)
+    job = upload(owner, path.read_bytes(), name=path.name)
+    assert job.mapping, "suggest_mapping matched the Bitrix24 columns"
+    mapping = {int(column): target for column, target in job.mapping.items()}
+    job = actions.set_import_mapping(owner, job, mapping=mapping)
+    job = check(owner, job, django_capture_on_commit_callbacks)
+    job = start(owner, job, django_capture_on_commit_callbacks)
+    assert (job.created_count, job.failed_count) == (2, 0), job.check_summary
+    elkin = Contact.objects.get(surname="Ёлкин")
+    assert (elkin.first_name, elkin.patronymic) == ("Алексей", "Сергеевич")
+    assert elkin.birthday == dt.date(1985, 7, 5)
+    assert set(elkin.phones.values_list("e164", flat=True)) == {"+73432101010", "+79120001122"}
+    assert elkin.responsible_id == manager.pk
+    assert elkin.company_links.get().company.name == 'ЗАО "Уралмаш"'
+    assert Activity.objects.get(contact=elkin).text == 'Просил КП на "станки"; перезвонить'
