@@ -22,6 +22,7 @@ from crm.models import Deal, Pipeline, StageKind, Tag
 from crm.selectors import deals as selectors
 from crm.selectors.access import get_visible_company, get_visible_contact
 from crm.views.common import all_errors, back_url, crm_view, member, querystring
+from crm.views.timeline import timeline_context
 from tenants.members.models import User
 
 
@@ -225,6 +226,7 @@ def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
             "custom_values": custom_values_for_display("deal", deal.custom),
             "lose_form": LoseForm(),
             "amount_text": money(deal.amount, deal.currency),
+            **timeline_context(request, "deal", deal),
         },
     )
 

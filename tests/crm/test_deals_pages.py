@@ -122,7 +122,8 @@ def test_deal_is_created_from_the_form_with_a_contact_and_custom_field(
     assert (deal.contact_id, deal.currency, deal.custom) == (contact.pk, "USD", {"seats": 12})
     card = browser.get(f"/deals/{deal.pk}/")
     assert "Stage history" in text_of(card)
-    assert 'data-testid="deal-timeline"' in text_of(card)
+    assert 'id="timeline"' in text_of(card)  # the deal's own timeline, with quick entry
+    assert f'action="/timeline/deal/{deal.pk}/log/"' in text_of(card)
     contact_card = browser.get(f"/contacts/{contact.pk}/")
     assert "Лицензии" in text_of(contact_card)
 
