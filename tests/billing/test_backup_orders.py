@@ -403,3 +403,21 @@ def test_backups_are_kept_for_the_plans_retention(make_workspace, stripe_setting
     assert timedelta(days=6, hours=23) < backup.expires_at - timezone.now() <= timedelta(days=7)
     page = admin_client(new).get("/settings/backups/").content.decode()
     assert "kept for 7 days" in page
+
+
+def test_the_ready_e_mail_is_in_the_language_of_the_admin_who_ordered(make_workspace):
+    new = make_workspace("mova")
+    backup = backup_engine_actions.request_backup(
+        workspace=new.workspace,
+        reason=Backup.Reason.ORDERED,
+        requested_by_user_id=new.owner.pk,
+        requested_by_email=new.owner.email,
+        requested_by_language="uk",
+        run_in_background=False,
+    )
+
+    backup_engine_actions.make_backup(backup_id=str(backup.pk))
+
+    sent = [m for m in mail.outbox if m.to == [new.owner.email]]
+    assert [m.subject for m in sent][-1] == "Ваша резервна копія Kartoteka готова"
+    assert "Завантажте її на сторінці «Резервні копії»" in sent[-1].body
