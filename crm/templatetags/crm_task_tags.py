@@ -20,8 +20,11 @@ def bell(context: Any) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def card_tasks(context: Any, record: Any, record_type: str) -> dict[str, Any]:
-    """Open tasks of the card's client for the acting member (one query)."""
+    """Open tasks of the card's client for the acting member (read with the card's timeline
+    when it has one, else one query)."""
     user = context["request"].user
     key = {"contact": "contact_id", "company": "company_id"}.get(record_type)
-    tasks = selectors.tasks_for_record(user, **{key: record.pk}) if key else []
+    tasks = context.get("card_open_tasks")
+    if tasks is None:
+        tasks = selectors.tasks_for_record(user, **{key: record.pk}) if key else []
     return {"tasks": tasks, "now": timezone.now(), "today": selectors.workspace_today()}

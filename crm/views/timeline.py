@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.actions import timeline as actions
 from crm.errors import CrmNotFoundError, CrmValidationError
 from crm.models import Activity, ActivityKind, Direction
+from crm.selectors.tasks import tasks_for_record
 from crm.selectors.timeline import (
     RECORD_TYPES,
     TimelineQuery,
     activity_versions,
-    next_planned_step,
     timeline_page,
     visible_timeline_record,
 )
@@ -71,6 +71,7 @@ def timeline_context(
         TimelineQuery.from_params(request.GET, prefix=PREFIX),
         related_ids=related_ids,
     )
+    open_tasks = tasks_for_record(user, **{f"{record_type}_id": record.pk})
     return {
         "timeline": page,
         "timeline_record_type": record_type,
@@ -85,7 +86,10 @@ def timeline_context(
         "call_outcomes": actions.CallOutcome.choices,
         "file_accept": accept_attribute(),
         "file_limit_mb": round(max_file_bytes() / 1048576),
-        "next_step": next_planned_step(record_type, record),
+        # The card's open tasks, read once: the "next planned step" at the top is the first
+        # of them, and the card's Tasks section (crm_task_tags.card_tasks) lists them all.
+        "next_step": open_tasks[0] if open_tasks else None,
+        "card_open_tasks": open_tasks,
         "last_contact_at": getattr(record, "last_contact_at", None),
     }
 
