@@ -59,6 +59,14 @@ def test_openapi_schema_lists_every_endpoint(workspace, client):
         ("PATCH", "/api/custom-fields/{field_id}"),
         ("POST", "/api/custom-fields/{field_id}/archive"),
         ("POST", "/api/custom-fields/{field_id}/restore"),
+        ("GET", "/api/activities"),
+        ("POST", "/api/activities"),
+        ("POST", "/api/activities/document"),
+        ("GET", "/api/activities/{activity_id}"),
+        ("PATCH", "/api/activities/{activity_id}"),
+        ("POST", "/api/activities/{activity_id}/archive"),
+        ("POST", "/api/activities/{activity_id}/restore"),
+        ("GET", "/api/activities/{activity_id}/file"),
     }
     assert documented == expected
 
