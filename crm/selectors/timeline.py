@@ -128,7 +128,10 @@ def _filtered(branch: Q, query: TimelineQuery) -> QuerySet[Activity]:
         entries = entries.filter(search_text__contains=word)
     if query.before is not None:
         moment, pk = query.before
-        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
+        # occurred_at <= moment lets the index scan start there; the OR settles ties.
+        entries = entries.filter(occurred_at__lte=moment).filter(
+            Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk)
+        )
     return entries
 
 
