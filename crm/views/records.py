@@ -116,7 +116,14 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     card = company_card_page(member(request), company_id)
     context = _card_context(card, card.company, COMPANY)
     context["company"] = card.company
-    context.update(timeline_context(request, "company", card.company))
+    context.update(
+        timeline_context(
+            request,
+            "company",
+            card.company,
+            related_ids=[link.contact_id for link in card.contact_links],
+        )
+    )
     return render(request, "crm/company_card.html", context)
 
 
