@@ -34,6 +34,7 @@ from crm.selectors.access import sees_all_clients
 
 PAGE_SIZE = 30
 MAX_RELATED_OWNERS = 20
+MAX_PEOPLE_BRANCHES = 50
 RECORD_TYPES = ("contact", "company", "deal")
 
 
@@ -109,6 +110,13 @@ def _branches(user: Any, record_type: str, record: Any, related_ids: list[int] |
             Q(company_id=company_id) & (Q(contact_id__isnull=True) | ~Q(contact_id=record.pk))
             for company_id in company_ids
         ]
+    own_entries = Q(company_id__isnull=True) | ~Q(company_id=record.pk)
+    if related_ids is not None and len(related_ids) <= MAX_PEOPLE_BRANCHES:
+        # One index scan per person (each stops after a page) beats reading every entry
+        # of every person and sorting them.
+        return [Q(company_id=record.pk)] + [
+            Q(contact_id=contact_id) & own_entries for contact_id in related_ids
+        ]
     people = ContactCompany.objects.filter(company_id=record.pk)
     if not sees_all_clients(user):
         people = people.filter(contact__responsible_id=user.pk)
@@ -128,7 +136,10 @@ def _filtered(branch: Q, query: TimelineQuery) -> QuerySet[Activity]:
         entries = entries.filter(search_text__contains=word)
     if query.before is not None:
         moment, pk = query.before
-        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
+        # occurred_at <= moment lets the index scan start there; the OR settles ties.
+        entries = entries.filter(occurred_at__lte=moment).filter(
+            Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk)
+        )
     return entries
 
 
@@ -145,8 +156,8 @@ def timeline_page(
 
     Three queries at most (the related owners, the page's ids, the page's rows) whatever
     the number of entries; two when the caller passes `related_ids` (a contact's card
-    knows the companies the member sees). Entries carry `from_record` (the other client
-    they come from, or None) and `is_edited`.
+    knows the companies the member sees, a company's card the people). Entries carry
+    `from_record` (the other client they come from, or None) and `is_edited`.
     """
     query = query or TimelineQuery()
     if query.archived and not getattr(user, "is_workspace_admin", False):

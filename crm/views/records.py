@@ -121,7 +121,14 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     context["company"] = card.company
     context["client_deals"] = client_deals(member(request), company=card.company)
     context["new_deal_query"] = f"company={card.company.pk}"
-    context.update(timeline_context(request, "company", card.company))
+    context.update(
+        timeline_context(
+            request,
+            "company",
+            card.company,
+            related_ids=[link.contact_id for link in card.contact_links],
+        )
+    )
     return render(request, "crm/company_card.html", context)
 
 

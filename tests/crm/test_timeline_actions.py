@@ -2,11 +2,12 @@
 """The timeline's rules: every kind, versions, archive, last contact, the missed-call task."""
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.actions import timeline as actions
 from crm.errors import CrmNotFoundError, CrmValidationError
@@ -14,6 +15,14 @@ from crm.models import Activity, ActivityVersion, Company, Contact, Task, TaskOr
 from crm.selectors.timeline import TimelineQuery, next_planned_step, timeline_page
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Actions answer in the active language: make it English here."""
+    with translation.override("en"):
+        yield
+
 
 HOUR = dt.timedelta(hours=1)
 

@@ -1,13 +1,14 @@
 """The timeline on the cards: quick entry, the full form, files, access, edit and archive."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.actions import timeline as actions
 from crm.models import Activity, ActivityVersion, Task
@@ -15,6 +16,14 @@ from crm.selectors.timeline import timeline_page
 from tests.crm.views_helpers import browser_for, text_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Actions called directly answer in the active language: make it English here."""
+    with translation.override("en"):
+        yield
+
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
