@@ -132,11 +132,16 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
             custom_keys.setdefault(record.record_type, set()).add(
                 record.field.removeprefix("custom.")
             )
-    users = (
-        {user.pk: user.display_name for user in User.objects.filter(pk__in=user_ids)}
-        if user_ids
-        else {}
-    )
+    # Authors loaded with the records (select_related) need no lookup of their own.
+    users: dict[int, str] = {}
+    actor_field = ChangeRecord._meta.get_field("actor")
+    for record in records:
+        actor = record.actor if actor_field.is_cached(record) else None
+        if actor is not None:
+            users[actor.pk] = actor.display_name
+    missing = user_ids - set(users)
+    if missing:
+        users.update({user.pk: user.display_name for user in User.objects.filter(pk__in=missing)})
     sources = (
         dict(SourceChannel.objects.filter(pk__in=source_ids).values_list("pk", "name"))
         if source_ids
@@ -225,7 +230,9 @@ def history_for(
     The caller has checked the member may see the record (crm.selectors.access).
     """
     ids = [record.pk, *(merged_ids or [])]
-    records = ChangeRecord.objects.filter(record_type=record_type_of(record), record_id__in=ids)
+    records = ChangeRecord.objects.filter(
+        record_type=record_type_of(record), record_id__in=ids
+    ).select_related("actor")
     if before is not None:
         records = records.filter(at__lt=before)
     records = records.order_by("-at", "-id")
