@@ -30,6 +30,10 @@ def test_demo_workspace_is_a_russian_business_with_its_owner(platform):
 def test_demo_workspace_is_filled_with_clients_when_the_crm_can_seed(platform, monkeypatch):
     monkeypatch.setattr("onboarding.management.commands.create_demo_workspace.DEMO_CONTACTS", 6)
     monkeypatch.setattr("onboarding.management.commands.create_demo_workspace.DEMO_COMPANIES", 2)
+    monkeypatch.setattr(
+        "onboarding.management.commands.create_demo_workspace.DEMO_MORE",
+        {"deals": 3, "activities": 10, "tasks": 4},
+    )
     out = StringIO()
 
     call_command("create_demo_workspace", stdout=out)
@@ -41,6 +45,11 @@ def test_demo_workspace_is_filled_with_clients_when_the_crm_can_seed(platform, m
     with schema_context(demo.schema_name):
         assert apps.get_model("crm", "Contact").objects.count() >= 6
         assert apps.get_model("crm", "Company").objects.count() >= 2
+        # The daily work too: deals on the board, entries on the cards, the owner's tasks.
+        assert apps.get_model("crm", "Deal").objects.count() == 3
+        assert apps.get_model("crm", "Activity").objects.count() == 10
+        owner = User.objects.get()
+        assert apps.get_model("crm", "Task").objects.filter(assignee=owner).count() == 4
 
 
 def test_demo_workspace_command_is_idempotent(platform):

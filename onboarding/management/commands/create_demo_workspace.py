@@ -5,7 +5,7 @@ CRM holds (filled by the CRM's own `seed_crm` once, when the workspace is create
 newcomer sees the product working in the first minute.
 """
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import BaseCommand, CommandParser
 
 from tenants.actions import create_workspace
@@ -19,6 +19,9 @@ DEMO_OWNER_NAME = "Анна Смирнова"
 # Small enough to seed in a few seconds on a laptop, big enough for lists to page.
 DEMO_CONTACTS = 300
 DEMO_COMPANIES = 60
+# The daily work on top (seed_crm's steps, when the CRM has them): a pipeline with deals,
+# months of calls, meetings and notes on the cards, and tasks for today and the days around.
+DEMO_MORE = {"deals": 120, "activities": 2500, "tasks": 150}
 DEMO_OWNER_EMAIL = "owner@demo.example.com"
 DEMO_PASSWORD = "kartoteka-demo"  # noqa: S105 - a local demo's published password
 OPERATOR_EMAIL = "operator@example.com"
@@ -66,10 +69,14 @@ class Command(BaseCommand):
         )
 
     def _fill(self, workspace: Workspace) -> None:
-        """Clients and companies from the CRM's seeding, when the CRM ships it."""
+        """Clients, companies, deals, timelines and tasks from the CRM's seeding."""
         if "seed_crm" not in get_commands():
             self.stdout.write("The CRM's seed_crm is not installed: the demo workspace is empty.")
             return
+        command = load_command_class(get_commands()["seed_crm"], "seed_crm")
+        options = {
+            action.dest for action in command.create_parser("manage.py", "seed_crm")._actions
+        }
         call_command(
             "seed_crm",
             workspace=workspace.subdomain,
@@ -77,4 +84,5 @@ class Command(BaseCommand):
             companies=DEMO_COMPANIES,
             seed=2026,
             stdout=self.stdout,
+            **{name: count for name, count in DEMO_MORE.items() if name in options},
         )
