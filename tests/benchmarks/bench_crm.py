@@ -334,14 +334,11 @@ def run_http(
 
 
 def _ensure_static_manifest() -> None:
-    """The production settings serve hashed static names: collect them once if missing."""
-    from django.contrib.staticfiles.storage import staticfiles_storage
+    """The production settings serve hashed static names: collect them (a manifest left by
+    an earlier checkout may lack files added since, so always; unchanged files are skipped)."""
     from django.core.management import call_command
 
-    try:
-        staticfiles_storage.url("kartoteka/app.css")
-    except ValueError:
-        call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def _get(client: Any, path: str, params: dict[str, Any]) -> None:
