@@ -177,8 +177,10 @@ TIMELINE_MAX_FILE_BYTES = env.int("TIMELINE_MAX_FILE_BYTES", default=25 * 1024 *
 STATIC_ROOT = BASE_DIR / ".local" / "static"
 STATIC_URL = "/static/"
 # Workspace backups: encrypted archives in their own storage, never under MEDIA_ROOT or any
-# web-served folder (tenants.backups). S3-compatible storage: point "backups" at
-# django-storages' S3 backend. BACKUP_ENCRYPTION_KEY is base64 of 32 random bytes.
+# web-served folder (tenants.backups). With BACKUP_S3_BUCKET set they go to S3-compatible
+# storage instead (django-storages; BACKUP_S3_ENDPOINT_URL for MinIO, Yandex, Selectel...),
+# as private objects: downloads still pass through the app's signed, per-admin links.
+# BACKUP_ENCRYPTION_KEY is base64 of 32 random bytes.
 BACKUP_ROOT = env.path("BACKUP_ROOT", default=BASE_DIR / ".local" / "backups")
 BACKUP_STAGING_DIR = env.path("BACKUP_STAGING_DIR", default=BASE_DIR / ".local" / "tmp")
 BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
@@ -197,6 +199,21 @@ STORAGES = {
         "OPTIONS": {"location": str(BACKUP_ROOT)},
     },
 }
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+if BACKUP_S3_BUCKET:
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BACKUP_S3_BUCKET,
+            "endpoint_url": env.str("BACKUP_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("BACKUP_S3_REGION", default="") or None,
+            "access_key": env.str("BACKUP_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("BACKUP_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("BACKUP_S3_PREFIX", default="backups"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 # Files served at the site root on every host (/favicon.ico).
 WHITENOISE_ROOT = BASE_DIR / "saas_platform" / "root_files"

@@ -572,3 +572,50 @@ def test_an_expired_download_link_is_refused(make_workspace, settings):
     client = _logged_in_client(created.workspace, created.owner)
 
     assert client.get(f"/settings/backups/download/{token}/").status_code == 404
+
+
+def test_backups_stored_in_s3_compatible_storage_restore_and_download(
+    make_workspace, settings, monkeypatch
+):
+    """The "backups" storage pointed at S3 (django-storages; moto plays the bucket here)."""
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with moto.mock_aws():
+        boto3.client("s3", region_name="eu-central-1").create_bucket(
+            Bucket="kartoteka-backups",
+            CreateBucketConfiguration={"LocationConstraint": "eu-central-1"},
+        )
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "backups": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "kartoteka-backups",
+                    "region_name": "eu-central-1",
+                    "location": "backups",
+                    "default_acl": "private",
+                    "file_overwrite": False,
+                },
+            },
+        }
+        source = make_workspace("s3source")
+        _populate(source.workspace, source.owner)
+
+        backup = _backup(source.workspace)
+
+        listed = boto3.client("s3", region_name="eu-central-1").list_objects_v2(
+            Bucket="kartoteka-backups"
+        )
+        keys = [item["Key"] for item in listed.get("Contents", [])]
+        assert keys == [f"backups/{backup.storage_name}"]
+        raw = actions.backup_storage().open(backup.storage_name, "rb").read()
+        assert backup.bytes == len(raw)
+        assert b"manifest.json" not in raw  # encrypted at rest there too
+        restore = actions.restore_into_new_workspace(
+            backup=backup, subdomain="s3source-copy", requested_by="operator@example.com"
+        )
+        assert restore.verified is True
+        assert restore.files == 2
