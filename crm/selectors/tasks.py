@@ -195,10 +195,16 @@ def tasks_for_record(
 
 
 def next_step(
-    user: User, *, contact_id: int | None = None, company_id: int | None = None
+    user: User,
+    *,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    deal_id: int | None = None,
 ) -> Task | None:
-    """The client's next open task (the card's "next planned step")."""
-    found = tasks_for_record(user, contact_id=contact_id, company_id=company_id, limit=1)
+    """The client's or deal's next open task (the card's "next planned step")."""
+    found = tasks_for_record(
+        user, contact_id=contact_id, company_id=company_id, deal_id=deal_id, limit=1
+    )
     return found[0] if found else None
 
 

@@ -27,8 +27,6 @@ from crm.models import (
     ActivityVersion,
     ContactCompany,
     Deal,
-    Task,
-    TaskStatus,
 )
 from crm.selectors.access import sees_all_clients
 
@@ -217,17 +215,6 @@ def visible_timeline_record(user: Any, record_type: str, record_id: int) -> Any:
             raise CrmNotFoundError()
         return deal
     raise CrmNotFoundError()
-
-
-def next_planned_step(record_type: str, record: Any) -> Task | None:
-    """The nearest open task for this client or deal (one query)."""
-    owner = {"contact": "contact_id", "company": "company_id", "deal": "deal_id"}[record_type]
-    return (
-        Task.objects.filter(**{owner: record.pk}, status=TaskStatus.OPEN)
-        .select_related("assignee")
-        .order_by("due_at", "id")
-        .first()
-    )
 
 
 def activity_versions(activity: Activity) -> list[ActivityVersion]:

@@ -152,11 +152,8 @@ def _print_plan(member: Any, contact_id: int) -> None:
 
 def run_selectors(member: Any, runs: int, clients: dict[str, Any]) -> list[dict[str, Any]]:
     from crm.models import Contact
-    from crm.selectors.timeline import (
-        TimelineQuery,
-        next_planned_step,
-        timeline_page,
-    )
+    from crm.selectors.tasks import next_step
+    from crm.selectors.timeline import TimelineQuery, timeline_page
 
     ordinary = {c.pk: c for c in Contact.objects.filter(pk__in=clients["ordinary"])}
     ordinary_list = list(ordinary.values())
@@ -166,7 +163,7 @@ def run_selectors(member: Any, runs: int, clients: dict[str, Any]) -> list[dict[
 
     def card_data(contact: Any) -> None:
         timeline_page(member, "contact", contact)
-        next_planned_step("contact", contact)
+        next_step(member, contact_id=contact.pk)
 
     say("\nSelectors, called directly (as a member who sees all clients):")
     return [

@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from crm.actions import timeline as actions
 from crm.errors import CrmNotFoundError, CrmValidationError
 from crm.models import Activity, ActivityVersion, Company, Contact, Task, TaskOrigin
-from crm.selectors.timeline import TimelineQuery, next_planned_step, timeline_page
+from crm.selectors.tasks import next_step
+from crm.selectors.timeline import TimelineQuery, timeline_page
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +283,7 @@ def test_a_missed_call_makes_one_callback_task_for_the_manager(owner, member, ma
     task = Task.objects.get()
     assert (task.assignee, task.contact, task.origin) == (member, contact, TaskOrigin.MISSED_CALL)
     assert task.occurrence_key == f"missed-call:{call.uuid}"
-    assert next_planned_step("contact", contact) == task
+    assert next_step(owner, contact_id=contact.pk) == task
 
 
 def test_the_same_missed_call_logged_twice_makes_one_task(owner, make_contact):
