@@ -14,10 +14,8 @@ from crm.api.common import (
     WRITE_ERRORS,
     acting_user,
     api_source,
-    decode_cursor,
-    encode_cursor,
 )
-from crm.api.filters import client_filter
+from crm.api.filters import client_list_response
 from crm.api.presenters import company_out
 from crm.api.schemas import (
     ArchivedState,
@@ -68,23 +66,7 @@ def _company_changes(payload: Schema) -> tuple[dict[str, Any], bool]:
     "for any of), `custom.<key>.min` / `.max`, `custom.<key>.empty=true|false`.",
 )
 def api_company_list(request: HttpRequest, filters: Query[CompanyQuery]) -> dict[str, Any]:
-    user = acting_user(request)
-    client_filters = client_filter(request, filters, RecordType.COMPANY)
-    if filters.q:
-        found = api_records.search_for_api(
-            user, RecordType.COMPANY, filters.q, filters=client_filters, limit=filters.limit
-        )
-        return {
-            "items": [company_out(company, matched_on) for company, matched_on in found],
-            "next_cursor": None,
-        }
-    rows, more = api_records.companies_page_for_api(
-        user, filters=client_filters, after_id=decode_cursor(filters.cursor), limit=filters.limit
-    )
-    return {
-        "items": [company_out(company) for company in rows],
-        "next_cursor": encode_cursor(rows[-1].pk) if more and rows else None,
-    }
+    return client_list_response(request, filters, RecordType.COMPANY)
 
 
 @router.post(

@@ -14,10 +14,8 @@ from crm.api.common import (
     WRITE_ERRORS,
     acting_user,
     api_source,
-    decode_cursor,
-    encode_cursor,
 )
-from crm.api.filters import client_filter
+from crm.api.filters import client_list_response
 from crm.api.presenters import consent_out, contact_out
 from crm.api.schemas import (
     ArchivedState,
@@ -84,23 +82,7 @@ def _contact_changes(payload: Schema) -> tuple[dict[str, Any], bool]:
     "for any of), `custom.<key>.min` / `.max`, `custom.<key>.empty=true|false`.",
 )
 def api_contact_list(request: HttpRequest, filters: Query[ContactQuery]) -> dict[str, Any]:
-    user = acting_user(request)
-    client_filters = client_filter(request, filters, RecordType.CONTACT)
-    if filters.q:
-        found = api_records.search_for_api(
-            user, RecordType.CONTACT, filters.q, filters=client_filters, limit=filters.limit
-        )
-        return {
-            "items": [contact_out(contact, matched_on) for contact, matched_on in found],
-            "next_cursor": None,
-        }
-    rows, more = api_records.contacts_page_for_api(
-        user, filters=client_filters, after_id=decode_cursor(filters.cursor), limit=filters.limit
-    )
-    return {
-        "items": [contact_out(contact) for contact in rows],
-        "next_cursor": encode_cursor(rows[-1].pk) if more and rows else None,
-    }
+    return client_list_response(request, filters, RecordType.CONTACT)
 
 
 @router.post(

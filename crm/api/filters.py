@@ -6,13 +6,18 @@ field's type when the list is filtered, and refuses (422) a value the field cann
 """
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from crm.api.common import acting_user, decode_cursor, encode_cursor
+from crm.api.presenters import company_out, contact_out
 from crm.custom_values import CustomValueError, normalize_value
 from crm.errors import CrmValidationError
+from crm.models import RecordType
+from crm.selectors import api_records
 from crm.selectors.custom_fields import custom_field_by_key
 from crm.selectors.lists import ClientFilter, CustomCondition
 
@@ -74,3 +79,28 @@ def client_filter(request: HttpRequest, query: Any, entity: str) -> ClientFilter
     filters = ClientFilter.from_dict(data)
     filters.custom = _custom_conditions(request, entity)
     return filters
+
+
+def client_list_response(request: HttpRequest, query: Any, record_type: str) -> dict[str, Any]:
+    """The contacts' or companies' list endpoint: the best matches when `q` is given, else
+    a cursor page, each record as the API shows it."""
+    user = acting_user(request)
+    filters = client_filter(request, query, record_type)
+    is_contact = record_type == RecordType.CONTACT
+    present: Callable[..., dict[str, Any]] = contact_out if is_contact else company_out
+    if query.q:
+        found = api_records.search_for_api(
+            user, record_type, query.q, filters=filters, limit=query.limit
+        )
+        return {
+            "items": [present(record, matched_on) for record, matched_on in found],
+            "next_cursor": None,
+        }
+    page = api_records.contacts_page_for_api if is_contact else api_records.companies_page_for_api
+    rows, more = page(
+        user, filters=filters, after_id=decode_cursor(query.cursor), limit=query.limit
+    )
+    return {
+        "items": [present(record) for record in rows],
+        "next_cursor": encode_cursor(rows[-1].pk) if more and rows else None,
+    }
