@@ -7,10 +7,24 @@ pages and the API refuse the same things with the same messages.
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import MemberChoiceField, member_choices_queryset
 from crm.models import Frequency, ReminderAssignee, TaskPriority
+
+
+def _note_workspace_zone(form: forms.Form) -> None:
+    """Say so when the due time is in a zone other than the one the member sees times in."""
+    from crm.selectors.tasks import workspace_zone
+    from tenants.regional import zone_label
+
+    zone = workspace_zone()
+    if timezone.get_current_timezone_name() != zone:
+        form.fields["due_time"].help_text = _("In the workspace's time zone: %(zone)s.") % {
+            "zone": zone_label(zone)
+        }
+
 
 WEEKDAYS = [
     (1, _("Mon")),
@@ -66,6 +80,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, client_choices: Any = (), deal_choices: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
+        _note_workspace_zone(self)
         self.fields["client"].choices = [("", _("No client")), *client_choices]  # type: ignore[attr-defined]
         self.fields["deal"].choices = [("", _("No deal")), *deal_choices]  # type: ignore[attr-defined]
 
@@ -105,6 +120,10 @@ class QuickTaskForm(forms.Form):
     due_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        _note_workspace_zone(self)
 
 
 class ReminderRuleForm(forms.Form):

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -105,7 +106,8 @@ class MemberPreferencesMiddleware:
     """Activate the language and time zone a person expects in their workspace.
 
     Language: see tenants.members.language (a choice made now wins and is remembered).
-    Time zone: the workspace's. The public site keeps Django's negotiation.
+    Time zone: the member's own when they chose one (My account), else the workspace's.
+    The public site keeps Django's negotiation.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -121,12 +123,23 @@ class MemberPreferencesMiddleware:
         language = chosen or self._language_for(request, workspace)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        timezone.activate(zoneinfo.ZoneInfo(workspace.time_zone))
+        timezone.activate(self._zone_for(request, workspace))
         response = self.get_response(request)
         timezone.deactivate()
         if chosen:
             language_rule.set_language_cookie(response, chosen)
         return response
+
+    @staticmethod
+    def _zone_for(request: HttpRequest, workspace: Any) -> zoneinfo.ZoneInfo:
+        user = getattr(request, "user", None)
+        own = getattr(user, "time_zone", "") if user is not None else ""
+        if own:
+            try:
+                return zoneinfo.ZoneInfo(own)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass  # a zone the system no longer knows: the workspace's, not a 500
+        return zoneinfo.ZoneInfo(workspace.time_zone)
 
     @staticmethod
     def _remember(request: HttpRequest, language: str) -> None:

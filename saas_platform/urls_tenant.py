@@ -99,6 +99,7 @@ urlpatterns = [
     path("settings/fields/<slug:entity>/new/", field_views.field_create, name="crm_fields_create"),
     path("settings/fields/<slug:entity>/", field_views.fields_list, name="crm_fields_list"),
     path("account/", member_views.account_security, name="account_security"),
+    path("account/time-zone/", member_views.set_time_zone, name="account_time_zone"),
     path("accounts/", include("allauth.urls")),
     # The REST API (workspace hosts only: the public site has no /api/).
     path("api/", api.urls),

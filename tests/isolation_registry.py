@@ -204,6 +204,9 @@ ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "billing_portal": IsolationCheck("post", Outcome.LOGIN_PAGE),
     "set_language": IsolationCheck("post", Outcome.VISITOR_REDIRECT, data={"language": "uk"}),
     "account_security": IsolationCheck("get", Outcome.LOGIN_PAGE),
+    "account_time_zone": IsolationCheck(
+        "post", Outcome.LOGIN_PAGE, data={"time_zone": "Asia/Vladivostok"}
+    ),
     "api_keys": IsolationCheck(
         "post", Outcome.LOGIN_PAGE, data={"name": "Intruder", "scope": "read_write"}
     ),

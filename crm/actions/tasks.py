@@ -6,9 +6,9 @@ empty: no time), assignee (member id; the acting member when absent), contact, c
 deal (ids or None), and for a recurring task `recurrence`: {"frequency", "interval",
 "weekdays" (ISO 1..7), "month_day" (1..31, 31 = last day), "ends_on"}.
 
-Times are wall-clock times in the workspace's time zone (members have no time zone of
-their own yet, so every member sees the workspace's). A task without a time is due at
-the end of its day and notified at 09:00.
+Times are set as wall-clock times in the workspace's time zone; a member who chose a
+zone of their own (My account) sees them, their "today" and their due notifications in
+it. A task without a time is due at the end of its day and notified at 09:00.
 
 Who may change a task: its assignee, its creator, owners and admins; and only while
 they may see the client or deal it is linked to (crm.selectors.tasks.visible_tasks).
@@ -57,6 +57,7 @@ from crm.selectors.tasks import (
     bell_cache_key,
     can_change_task,
     forget_bell,
+    member_zone,
     visible_tasks,
     workspace_zone,
 )
@@ -922,11 +923,11 @@ def _notify_batch(now: dt.datetime) -> int:
     if not tasks:
         return 0
     notifications = []
-    zone = workspace_zone_info()
     for task in tasks:
         with translation.override(_recipient_language(task.assignee)):
             if task.due_has_time:
-                when = timezone.localtime(task.due_at, zone).strftime("%H:%M")
+                # In the assignee's own zone: "an assignee in another zone sees their own".
+                when = timezone.localtime(task.due_at, member_zone(task.assignee)).strftime("%H:%M")
                 text = _("Due at %(time)s: %(title)s") % {"time": when, "title": task.title}
             else:
                 text = _("Due today: %(title)s") % {"title": task.title}

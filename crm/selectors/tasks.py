@@ -34,6 +34,22 @@ def workspace_today() -> dt.date:
     return timezone.localdate(timezone=ZoneInfo(workspace_zone()))
 
 
+def member_zone(user: Any) -> ZoneInfo:
+    """The zone `user` sees times in: their own (My account) or else the workspace's."""
+    own = getattr(user, "time_zone", "") or ""
+    if own:
+        try:
+            return ZoneInfo(own)
+        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            pass
+    return ZoneInfo(workspace_zone())
+
+
+def task_local_date(task: Task, zone: ZoneInfo) -> dt.date:
+    """The day a task falls on for someone in `zone` (a dateless task keeps its date)."""
+    return timezone.localtime(task.due_at, zone).date() if task.due_has_time else task.due_date
+
+
 def visible_tasks(user: Any, *, settings_row: CrmSettings | None = None) -> QuerySet[Task]:
     """Tasks (archived included) `user` may see; see the module's docstring."""
     tasks = Task.objects.all()
@@ -97,12 +113,17 @@ UPCOMING_LIMIT = 30
 OVERDUE_LIMIT = 50
 
 
-def split_buckets(tasks: list[Task], today: dt.date, now: dt.datetime) -> TaskBuckets:
+def split_buckets(
+    tasks: list[Task], today: dt.date, now: dt.datetime, zone: ZoneInfo | None = None
+) -> TaskBuckets:
+    """Overdue / today / upcoming, with "today" as the viewer's day in `zone`."""
+    zone = zone or ZoneInfo(workspace_zone())
     buckets = TaskBuckets([], [], [], today)
     for task in tasks:
-        if task.due_date < today or (task.due_has_time and task.due_at < now):
+        day = task_local_date(task, zone)
+        if day < today or (task.due_has_time and task.due_at < now):
             buckets.overdue.append(task)
-        elif task.due_date == today:
+        elif day == today:
             buckets.today.append(task)
         else:
             buckets.upcoming.append(task)
@@ -112,11 +133,12 @@ def split_buckets(tasks: list[Task], today: dt.date, now: dt.datetime) -> TaskBu
 def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     """The member's open tasks: overdue, today, the next `upcoming_days` (two queries).
 
-    Uses the partial index crm_task_my_open (assignee, due_at) for both halves.
+    Uses the partial index crm_task_my_open (assignee, due_at) for both halves. "Today"
+    is the member's own day (their time zone, else the workspace's).
     """
-    today = workspace_today()
+    zone = member_zone(user)
+    today = timezone.localdate(timezone=zone)
     now = timezone.now()
-    zone = ZoneInfo(workspace_zone())
     end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=zone)
     horizon = end_of_today + dt.timedelta(days=upcoming_days)
     mine = with_links(open_tasks(visible_tasks(user)).filter(assignee_id=user.pk))
@@ -126,7 +148,7 @@ def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
             :UPCOMING_LIMIT
         ]
     )
-    buckets = split_buckets(due_soon + later, today, now)
+    buckets = split_buckets(due_soon + later, today, now, zone)
     if len(due_soon) == OVERDUE_LIMIT:
         # Only when the list is cut: one more indexed count.
         buckets.due_total = mine.filter(due_at__lte=end_of_today).count()

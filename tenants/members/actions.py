@@ -43,6 +43,7 @@ class MemberErrorCode(StrEnum):
     TOO_MANY_INVITATIONS = "too_many_invitations"
     UNKNOWN_ROLE = "unknown_role"
     UNKNOWN_LANGUAGE = "unknown_language"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
 
 
 def current_workspace() -> Workspace:
@@ -530,6 +531,24 @@ def set_member_language(*, acting_user: User, language: str) -> User:
         raise ValidationError(_("Unknown language."), code=MemberErrorCode.UNKNOWN_LANGUAGE)
     acting_user.language = language
     acting_user.save(update_fields=["language"])
+    return acting_user
+
+
+def set_member_time_zone(*, acting_user: User, time_zone: str) -> User:
+    """The zone a member sees times in; "" goes back to the workspace's."""
+    from tenants.regional import canonical_zone
+
+    zone = ""
+    if time_zone.strip():
+        canonical = canonical_zone(time_zone)
+        if canonical is None:
+            raise ValidationError(
+                _("Please choose a time zone from the list."),
+                code=MemberErrorCode.UNKNOWN_TIME_ZONE,
+            )
+        zone = canonical
+    acting_user.time_zone = zone
+    acting_user.save(update_fields=["time_zone"])
     return acting_user
 
 

@@ -68,3 +68,23 @@ class WorkspaceSettingsForm(forms.Form):
         choices=Language.choices,
         help_text=_("For e-mails and for members who have not chosen a language."),
     )
+
+
+class MemberTimeZoneForm(forms.Form):
+    """A member's own time zone; empty means the workspace's."""
+
+    time_zone = TimeZoneField(label=_("My time zone"), required=False)
+
+    def __init__(self, *args: Any, workspace_zone_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        workspace_choice = (
+            _("The workspace's: %(zone)s") % {"zone": workspace_zone_label}
+            if workspace_zone_label
+            else _("The workspace's")
+        )
+        field.choices = [("", workspace_choice), *field.choices]  # type: ignore[attr-defined]
+        field.help_text = _(
+            "Times of tasks, reminders and the timeline are shown to you in this zone. "
+            "Due times are still set in the workspace's zone."
+        )

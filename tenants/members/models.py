@@ -43,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # Blank: the workspace's. Times are shown to the member in this zone; tasks are
+    # still set in the workspace's zone (see crm.actions.tasks).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -23,13 +23,14 @@ from tenants.members.forms import (
     AcceptInvitationForm,
     ChangeRoleForm,
     InviteMemberForm,
+    MemberTimeZoneForm,
     WorkspaceSettingsForm,
 )
 from tenants.members.models import Invitation, Role, User
 from tenants.members.permissions import member_controls, workspace_admin_required
 from tenants.members.selectors import members_for_list, open_invitations, recent_audit_entries
 from tenants.models import Workspace
-from tenants.regional import canonical_zone
+from tenants.regional import canonical_zone, zone_label
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -278,5 +279,34 @@ def account_security(request: HttpRequest) -> HttpResponse:
             "mfa_enabled": Authenticator.objects.filter(
                 user=request.user, type=Authenticator.Type.TOTP
             ).exists(),
+            "time_zone_form": _time_zone_form(request),
         },
     )
+
+
+def _time_zone_form(request: HttpRequest, data: object = None) -> MemberTimeZoneForm:
+    workspace_zone = request.tenant.time_zone  # type: ignore[attr-defined]
+    return MemberTimeZoneForm(
+        data,
+        initial={"time_zone": _member(request).time_zone},
+        workspace_zone_label=zone_label(workspace_zone),
+    )
+
+
+@login_required
+@require_POST
+def set_time_zone(request: HttpRequest) -> HttpResponse:
+    """The member's own time zone (a personal preference, like the language)."""
+    form = _time_zone_form(request, request.POST)
+    if form.is_valid():
+        try:
+            actions.set_member_time_zone(
+                acting_user=_member(request), time_zone=form.cleaned_data["time_zone"] or ""
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your time zone is saved."))
+    else:
+        messages.error(request, _("Please choose a time zone from the list."))
+    return redirect("account_security")
