@@ -663,6 +663,15 @@ def edit_activity(
             found.save()
             if any(before[name] != after[name] for name in ("occurred_at", "direction")):
                 _refresh_for(found)
+            if (
+                found.kind == ActivityKind.CALL
+                and found.direction == Direction.MISSED
+                and before["direction"] != Direction.MISSED
+            ):
+                # A call corrected to "missed" needs its call-back like one logged so.
+                from crm.actions.tasks import create_callback_for_missed_call
+
+                create_callback_for_missed_call(found)
     except Exception:
         _delete_stored(found, previous_name)
         raise

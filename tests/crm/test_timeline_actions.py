@@ -305,6 +305,18 @@ def test_an_answered_call_makes_no_task(owner, make_contact):
     assert not Task.objects.exists()
 
 
+def test_a_call_corrected_to_missed_makes_its_callback_task_once(owner, member, make_contact):
+    contact = make_contact(owner, responsible=member.pk)
+    call = _log(owner, contact, kind="call", direction="incoming")
+
+    actions.edit_activity(acting_user=owner, activity=call, changes={"direction": "missed"})
+    actions.edit_activity(acting_user=owner, activity=call, changes={"text": "не дозвонились"})
+
+    task = Task.objects.get()
+    assert (task.assignee, task.origin) == (member, TaskOrigin.MISSED_CALL)
+    assert task.occurrence_key == f"missed-call:{call.uuid}"
+
+
 def test_a_contacts_timeline_shows_its_companys_entries_marked(owner, make_contact, make_company):
     company = make_company(owner, name="Ромашка")
     contact = make_contact(owner, companies=[company.pk])
