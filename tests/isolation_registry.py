@@ -565,9 +565,7 @@ API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "api:api_import_run": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
     "api:api_import_cancel": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
     "api:api_import_undo": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
-    "api:api_import_failing_rows": IsolationCheck(
-        "get", Outcome.API_UNAUTHORIZED, _api_import
-    ),
+    "api:api_import_failing_rows": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_import),
     "api:api_export_create": IsolationCheck(
         "post", Outcome.API_UNAUTHORIZED, data={"entity": "contacts", "format": "csv"}
     ),

@@ -57,7 +57,7 @@ class ExportIn(Schema):
         None,
         max_length=4000,
         description="Contacts and companies: the filter as a list page's query string "
-        "(e.g. `tags=3&responsible=2&custom.size.min=40`), on top of the segment's.",
+        "(e.g. `tags=3&responsible=2&cf_size_min=40`), on top of the segment's.",
     )
     pipeline: int | None = SchemaField(None, description="Deals: a pipeline's id.")
     deal_status: str | None = SchemaField(None, description="Deals: open, won or lost.")
@@ -239,4 +239,4 @@ def api_export_file(request: HttpRequest, export_id: UUID) -> FileResponse:
     except FileNotFoundError as error:
         raise CrmNotFoundError() from error
     actions.record_download(job=job, acting_user=acting_user(request))
-    return attachment_response(handle, filename=job.file_name)  # type: ignore[arg-type]
+    return attachment_response(handle, filename=job.file_name)

@@ -203,9 +203,7 @@ def import_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
                 for error in selectors.check_errors(job, limit=ERRORS_IN_ANSWER)
             ],
             "failing_rows_url": (
-                f"/api/imports/{job.uuid}/failing-rows"
-                if selectors.failing_rows_csv(job)
-                else None
+                f"/api/imports/{job.uuid}/failing-rows" if selectors.failing_rows_csv(job) else None
             ),
         }
         duplicates = selectors.duplicate_summary(job)
@@ -318,9 +316,7 @@ def _explicit_mapping(job: ImportJob, text: str) -> dict[int, str | None]:
 
 
 def _mapping_help() -> str:
-    return _(
-        'Send "auto", the name of a saved mapping, or a JSON object {"column": "field"}.'
-    )
+    return _('Send "auto", the name of a saved mapping, or a JSON object {"column": "field"}.')
 
 
 def _map(user: User, job: ImportJob, mapping: str, save_as: str | None) -> ImportJob:
@@ -348,7 +344,7 @@ def _map(user: User, job: ImportJob, mapping: str, save_as: str | None) -> Impor
     url_name="api_import_create",
     summary="Import a file of contacts or companies (multipart/form-data)",
     description="Fields: `file` (CSV, TSV, XLSX, XLS or a Bitrix24 HTML .xls; at most "
-    "50 MB and 1,000,000 rows), `entity` (contacts | companies), `mapping` (\"auto\", a "
+    '50 MB and 1,000,000 rows), `entity` (contacts | companies), `mapping` ("auto", a '
     'saved mapping\'s name, or a JSON object {"column header or 0-based index": "field" or '
     "null}; fields: GET /api/imports/fields), `on_duplicate` (update | skip | create), "
     "`only_valid` (import the valid rows when some fail; default true), `check_only` "
@@ -524,6 +520,4 @@ def api_import_failing_rows(request: HttpRequest, import_id: UUID) -> FileRespon
         handle = stored.open("rb")
     except FileNotFoundError as error:
         raise CrmNotFoundError() from error
-    return attachment_response(
-        handle, filename=_("%(name)s - failing rows.csv") % {"name": stem}
-    )
+    return attachment_response(handle, filename=_("%(name)s - failing rows.csv") % {"name": stem})

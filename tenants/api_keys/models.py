@@ -68,4 +68,8 @@ class ApiKey(models.Model):
     @property
     def scopes(self) -> list[str]:
         """The key's scopes as the API and the command name them: read, write, export."""
-        return ["read", *(["write"] if self.can_write else []), *(["export"] if self.can_export else [])]
+        return [
+            "read",
+            *(["write"] if self.can_write else []),
+            *(["export"] if self.can_export else []),
+        ]

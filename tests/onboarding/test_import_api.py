@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (Russian names and headers are the data here)
 """/api/imports: the wizard's engine through the REST API, from upload to undo.
 
 Celery runs eagerly in tests; the check and the run are queued on commit, so each request
@@ -164,7 +163,9 @@ def test_explicit_mapping_by_header_and_the_failing_rows_file(
     mapping = '{"Фамилия": "surname", "имя": "first_name", "3": "email", "Телефон": null}'
 
     with django_capture_on_commit_callbacks(execute=True):
-        import_id = post_file(api, cp1251_csv(rows), mapping=mapping, check_only="true").json()["id"]
+        import_id = post_file(api, cp1251_csv(rows), mapping=mapping, check_only="true").json()[
+            "id"
+        ]
     body = api.get(f"/api/imports/{import_id}").json()
 
     assert [column["target"] for column in body["columns"]] == [
@@ -232,7 +233,9 @@ def test_a_read_only_key_may_list_but_not_import(workspace, api):
     assert reader.get("/api/imports").status_code == 200
 
 
-def test_a_member_without_import_rights_is_refused(workspace, api, django_capture_on_commit_callbacks):
+def test_a_member_without_import_rights_is_refused(
+    workspace, api, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         import_id = post_file(api, cp1251_csv(), check_only="true").json()["id"]
     _member, key = member_with_key(workspace, email="masha@acme.example.com")
