@@ -2,8 +2,8 @@
 
 Exports are for owners and admins, so an API key exports only with the explicit `export`
 scope (granted by an owner or admin when the key is made) and only while the member it
-acts as is still an active owner or admin (tenants.api_keys.auth.ExportKeyAuth, this
-router's auth). Everything else is the Exports page's: the same form validates the
+acts as is still an active owner or admin (tenants.api_keys.auth.ApiKeyAuth(export=True),
+this router's auth). Everything else is the Exports page's: the same form validates the
 filters, the same actions record the export in the audit log (start_export) and write
 the file (run_export, at once for a small export, in the background for a large one),
 and every download is counted (record_download).
@@ -33,10 +33,10 @@ from onboarding.exporting.selectors import (
     describe_simple_filter,
     export_count,
 )
-from tenants.api_keys.auth import ExportKeyAuth
+from tenants.api_keys.auth import ApiKeyAuth
 from tenants.files import attachment_response
 
-router = Router(tags=["Exports"], auth=ExportKeyAuth())
+router = Router(tags=["Exports"], auth=ApiKeyAuth(export=True))
 
 # The form's field names as the API calls them.
 API_FIELD_NAMES = {"file_format": "format", "applied_segment": "segment"}

@@ -34,7 +34,7 @@ router = Router(tags=["Imports"])
 # How many of the check's errors an import's answer carries (the failing rows file has all).
 ERRORS_IN_ANSWER = 20
 DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+MAX_LIMIT = 50
 # The delimiter's names a form field can carry (a tab is awkward to send).
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 
@@ -178,10 +178,12 @@ def _job(request: HttpRequest, import_id: UUID) -> ImportJob:
     return selectors.import_job_for(user, import_id)
 
 
-def import_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
-    """An import as the API shows it (reads the job afresh: a poll sees each chunk)."""
+def import_out(request: HttpRequest, job: ImportJob, *, fresh: bool = True) -> dict[str, Any]:
+    """An import as the API shows it; `fresh` reads the job again (a poll sees each chunk,
+    an answer after an action its committed state), lists show the rows as they read them."""
     progress = selectors.import_progress(job)
-    job.refresh_from_db()
+    if fresh:
+        job.refresh_from_db()
     options = job.options or {}
     headers = [str(header) for header in job.headers or []]
     mapping = job.mapping or {}
@@ -422,7 +424,7 @@ def api_import_list(request: HttpRequest, filters: Query[ImportQuery]) -> dict[s
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {
-        "items": [import_out(request, job) for job in page],
+        "items": [import_out(request, job, fresh=False) for job in page],
         "next_cursor": encode_cursor(page[-1].pk) if more and page else None,
     }
 

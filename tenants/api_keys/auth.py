@@ -4,7 +4,7 @@
 another workspace's key is simply unknown here (401), never a way in. A request acts as
 the member who created the key, with that member's role and client visibility; history
 names the key. Keys with the read scope may only use safe methods (GET, HEAD, OPTIONS).
-Export endpoints use ExportKeyAuth instead: they need the separate export scope (an
+Export endpoints use ApiKeyAuth(export=True) instead: they need the separate export scope (an
 export only reads, so a read key with that scope may start one).
 """
 
@@ -79,7 +79,16 @@ class ApiKeyExportScopeError(ApiKeyScopeError):
 
 
 class ApiKeyAuth(HttpBearer):
-    """django-ninja auth: the request's workspace's active key, or None (401)."""
+    """django-ninja auth: the request's workspace's active key, or None (401).
+
+    `ApiKeyAuth(export=True)` is the export endpoints' auth: the export scope, whatever
+    the method, and a creator who is still an active owner or admin (a demoted admin's key
+    stops exporting). One class for both, so the OpenAPI schema has one bearer scheme.
+    """
+
+    def __init__(self, *, export: bool = False):
+        super().__init__()
+        self.export = export
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         api_key = api_key_for_secret(token.strip())
@@ -92,19 +101,13 @@ class ApiKeyAuth(HttpBearer):
         return api_key
 
     def check_scope(self, request: HttpRequest, api_key: ApiKey) -> None:
-        if request.method not in SAFE_METHODS and not api_key.can_write:
+        if self.export:
+            if not api_key.can_export:
+                raise ApiKeyExportScopeError()
+            if not api_key.created_by.is_workspace_admin:
+                raise ApiKeyExportScopeError(creator_not_admin=True)
+        elif request.method not in SAFE_METHODS and not api_key.can_write:
             raise ApiKeyScopeError()
-
-
-class ExportKeyAuth(ApiKeyAuth):
-    """The export endpoints' auth: the export scope, whatever the method, and a creator
-    who is still an active owner or admin (a demoted admin's key stops exporting)."""
-
-    def check_scope(self, request: HttpRequest, api_key: ApiKey) -> None:
-        if not api_key.can_export:
-            raise ApiKeyExportScopeError()
-        if not api_key.created_by.is_workspace_admin:
-            raise ApiKeyExportScopeError(creator_not_admin=True)
 
 
 def request_api_key(request: HttpRequest) -> ApiKey:
