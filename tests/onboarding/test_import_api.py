@@ -309,3 +309,31 @@ def test_the_import_endpoints_are_in_the_openapi_schema(api):
         "/api/imports/fields",
     ):
         assert path in paths, path
+
+
+def test_with_failing_rows_and_only_valid_false_the_run_is_not_started_and_says_why(
+    workspace, api, django_capture_on_commit_callbacks
+):
+    rows = [*ROWS, ["Кузнецова", "Анна", "", "not-an-email"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_id = post_file(api, cp1251_csv(rows), only_valid="false").json()["id"]
+
+    body = api.get(f"/api/imports/{import_id}").json()
+    assert body["status"] == "checked"
+    assert body["not_started"] == [
+        "Some rows have errors: fix them first, or import only the valid rows."
+    ]
+    assert surnames(workspace) == []
+
+
+def test_encoding_and_delimiter_can_be_chosen_over_the_detection(
+    api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post_file(
+            api, cp1251_csv(), encoding="cp1251", delimiter="semicolon", check_only="true"
+        ).json()
+
+    assert (body["encoding"], body["delimiter"]) == ("cp1251", ";")
+    assert [column["header"] for column in body["columns"]] == HEADERS
