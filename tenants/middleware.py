@@ -29,6 +29,8 @@ DEFAULT_EXEMPT_URL_NAMES = frozenset(
         "mfa_authenticate",
         "mfa_reauthenticate",
         "set_language",
+        # POST /api/exports only reads (like the Exports page, marked allowed_when_read_only).
+        "api_export_create",
     }
 )
 

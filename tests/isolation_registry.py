@@ -119,6 +119,15 @@ def _import_job(sample: CrossWorkspaceSample) -> dict[str, object]:
     return {"job_uuid": "0b4c8d8e-3f5a-4e41-9a57-6d1b8c2f7a10"}
 
 
+def _api_import(sample: CrossWorkspaceSample) -> dict[str, object]:
+    # Any uuid: B refuses A's key before it looks an import up.
+    return {"import_id": "0b4c8d8e-3f5a-4e41-9a57-6d1b8c2f7a10"}
+
+
+def _api_export(sample: CrossWorkspaceSample) -> dict[str, object]:
+    return {"export_id": "0b4c8d8e-3f5a-4e41-9a57-6d1b8c2f7a10"}
+
+
 @dataclass(frozen=True)
 class IsolationCheck:
     method: str  # "get" or "post" (the API's routes also "patch", "put", "delete")
@@ -550,5 +559,20 @@ API_ISOLATION_CHECKS: dict[str, IsolationCheck] = {
     "api:api_task_skip": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
     "api:api_task_reopen": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
     "api:api_task_archive": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_task),
+    "api:api_import_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"entity": "contacts"}
+    ),
+    "api:api_import_list": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_import_fields": IsolationCheck("get", Outcome.API_UNAUTHORIZED),
+    "api:api_import_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_import),
+    "api:api_import_run": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
+    "api:api_import_cancel": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
+    "api:api_import_undo": IsolationCheck("post", Outcome.API_UNAUTHORIZED, _api_import),
+    "api:api_import_failing_rows": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_import),
+    "api:api_export_create": IsolationCheck(
+        "post", Outcome.API_UNAUTHORIZED, data={"entity": "contacts", "format": "csv"}
+    ),
+    "api:api_export_detail": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_export),
+    "api:api_export_file": IsolationCheck("get", Outcome.API_UNAUTHORIZED, _api_export),
 }
 ISOLATION_CHECKS.update(API_ISOLATION_CHECKS)

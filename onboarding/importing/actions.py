@@ -34,6 +34,10 @@ from tenants.members.models import AuditEntry, User
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
+# An option the API sets when it is asked to check and run in one request: the check task
+# starts the run itself once the rows are checked (the wizard asks the person instead).
+START_WHEN_CHECKED = "start_when_checked"
+
 
 def _require_importer(acting_user: Any) -> None:
     if acting_user is None or not getattr(acting_user, "is_active", False):
@@ -126,6 +130,19 @@ def _suggest_into(job: ImportJob) -> None:
     allowed = _allowed_targets(job.entity)
     job.mapping = {str(s.column): s.target for s in suggestions if s.target and s.target in allowed}
     job.save(update_fields=["mapping", "updated_at"])
+
+
+def discard_upload(acting_user: User, job: ImportJob) -> None:
+    """Remove an upload that was refused before it was set up (the API maps and sets the
+    options in the request that uploads: a refused mapping leaves no half-made import)."""
+    _require_importer(acting_user)
+    with transaction.atomic():
+        job = _locked(job)
+        _refuse_unless(job, ImportStatus.UPLOADED, ImportStatus.MAPPED)
+        job.delete()
+    job.file.delete(save=False)
+    if job.errors_file:
+        job.errors_file.delete(save=False)
 
 
 @transaction.atomic
@@ -328,7 +345,27 @@ def run_check(job_id: int) -> ImportJob:
         return job
     job.status = ImportStatus.CHECKED
     job.save()
+    if (job.options or {}).get(START_WHEN_CHECKED):
+        job = _start_after_check(job)
     return job
+
+
+def _start_after_check(job: ImportJob) -> ImportJob:
+    """Start the run as the member who asked for it; a refusal is kept for them to read."""
+    from tenants.guards import WorkspaceReadOnlyError
+
+    acting_user = job.created_by
+    try:
+        return start_import(acting_user, job) if acting_user else job
+    except (CrmValidationError, PermissionDenied, WorkspaceReadOnlyError) as error:
+        if isinstance(error, CrmValidationError):
+            reasons = [m for messages in error.field_errors.values() for m in messages]
+        else:
+            reasons = [str(getattr(error, "message", "") or error)]
+        job.refresh_from_db()
+        job.options = {**(job.options or {}), START_WHEN_CHECKED: False, "not_started": reasons}
+        job.save(update_fields=["options", "updated_at"])
+        return job
 
 
 @transaction.atomic
@@ -340,10 +377,12 @@ def set_import_options(
     only_valid: bool,
     responsible_id: int | None = None,
     overrides: Mapping[int, str] | None = None,
+    start_when_checked: bool = False,
 ) -> ImportJob:
     """How duplicates are handled (update / skip / create, with per-row overrides by row
     number), whether only the valid rows go in, and the responsible manager for rows
-    without one."""
+    without one. `start_when_checked`: the check task starts the run when it is done (the
+    API's one-request import; a refusal then is kept in options["not_started"])."""
     ensure_workspace_writable()
     _require_importer(acting_user)
     job = _locked(job)
@@ -370,6 +409,8 @@ def set_import_options(
         "only_valid": bool(only_valid),
         "responsible_id": responsible_id,
         "overrides": cleaned_overrides,
+        START_WHEN_CHECKED: bool(start_when_checked),
+        "not_started": [],
     }
     job.save(update_fields=["options", "updated_at"])
     return job

@@ -52,11 +52,14 @@ def _clean_name(name: str) -> str:
 
 
 @transaction.atomic
-def create_api_key(*, acting_user: User, name: str, scope: str) -> CreatedApiKey:
+def create_api_key(
+    *, acting_user: User, name: str, scope: str, can_export: bool = False
+) -> CreatedApiKey:
     """Create a key that acts as `acting_user`; the secret is returned once, never stored.
 
     Requests made with the key act with its creator's role and visibility, and
-    history names the key ("via API key <name>").
+    history names the key ("via API key <name>"). `can_export` adds the export scope
+    (only owners and admins create keys, and only they export).
     """
     require_workspace_admin(acting_user)
     if scope not in ApiKeyScope.values:
@@ -68,13 +71,17 @@ def create_api_key(*, acting_user: User, name: str, scope: str) -> CreatedApiKey
         prefix=secret[:SHOWN_PREFIX_LENGTH],
         secret_hash=hash_secret(secret),
         scope=scope,
+        can_export=can_export,
         created_by=acting_user,
     )
+    changes: dict[str, list[object]] = {"scope": [None, scope]}
+    if can_export:
+        changes["can_export"] = [None, True]
     AuditEntry.objects.create(
         actor=acting_user,
         action=AuditEntry.Action.API_KEY_CREATED,
         target=name,
-        changes={"scope": [None, scope]},
+        changes=changes,
     )
     return CreatedApiKey(api_key=api_key, secret=secret)
 

@@ -25,7 +25,7 @@ def api_key_me(request: HttpRequest) -> KeyInfo:
     return KeyInfo(
         id=api_key.pk,
         name=api_key.name,
-        scopes=["read", "write"] if api_key.can_write else ["read"],
+        scopes=api_key.scopes,
         member_id=member.pk,
         member_email=member.email,
         member_role=member.role,

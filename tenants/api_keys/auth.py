@@ -4,6 +4,8 @@
 another workspace's key is simply unknown here (401), never a way in. A request acts as
 the member who created the key, with that member's role and client visibility; history
 names the key. Keys with the read scope may only use safe methods (GET, HEAD, OPTIONS).
+Export endpoints use ApiKeyAuth(export=True) instead: they need the separate export scope (an
+export only reads, so a read key with that scope may start one).
 """
 
 from typing import Any, cast
@@ -56,8 +58,37 @@ def activate_api_language(request: HttpRequest, member: User | None = None) -> s
     return language
 
 
+class ApiKeyExportScopeError(ApiKeyScopeError):
+    """A key without the export scope, or whose creator no longer exports (answered 403)."""
+
+    def __init__(self, *, creator_not_admin: bool = False):
+        super().__init__()
+        self.creator_not_admin = creator_not_admin
+
+    @property
+    def message(self) -> str:
+        if self.creator_not_admin:
+            return _(
+                "Only owners and admins export, and the member this API key acts as is no "
+                "longer one."
+            )
+        return _(
+            "This API key may not export. An owner or admin can create a key with the "
+            "export access under Settings → API keys."
+        )
+
+
 class ApiKeyAuth(HttpBearer):
-    """django-ninja auth: the request's workspace's active key, or None (401)."""
+    """django-ninja auth: the request's workspace's active key, or None (401).
+
+    `ApiKeyAuth(export=True)` is the export endpoints' auth: the export scope, whatever
+    the method, and a creator who is still an active owner or admin (a demoted admin's key
+    stops exporting). One class for both, so the OpenAPI schema has one bearer scheme.
+    """
+
+    def __init__(self, *, export: bool = False):
+        super().__init__()
+        self.export = export
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         api_key = api_key_for_secret(token.strip())
@@ -66,9 +97,17 @@ class ApiKeyAuth(HttpBearer):
         activate_api_language(request, api_key.created_by)
         # The member as `request.user`, so Django tooling (logs, Sentry) sees who acted.
         request.user = api_key.created_by
-        if request.method not in SAFE_METHODS and not api_key.can_write:
-            raise ApiKeyScopeError()
+        self.check_scope(request, api_key)
         return api_key
+
+    def check_scope(self, request: HttpRequest, api_key: ApiKey) -> None:
+        if self.export:
+            if not api_key.can_export:
+                raise ApiKeyExportScopeError()
+            if not api_key.created_by.is_workspace_admin:
+                raise ApiKeyExportScopeError(creator_not_admin=True)
+        elif request.method not in SAFE_METHODS and not api_key.can_write:
+            raise ApiKeyScopeError()
 
 
 def request_api_key(request: HttpRequest) -> ApiKey:

@@ -18,3 +18,11 @@ class CreateApiKeyForm(forms.Form):
         initial=ApiKeyScope.READ,
         widget=forms.RadioSelect,
     )
+    can_export = forms.BooleanField(
+        label=_("May also export"),
+        required=False,
+        help_text=_(
+            "Lets the key download whole tables (contacts, companies, deals, timeline, "
+            "tasks) as files through the API. Every export is recorded."
+        ),
+    )

@@ -32,6 +32,10 @@ class ApiKey(models.Model):
     scope = models.CharField(
         _("access"), max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.READ
     )
+    # The separate "export" scope: the key may take whole tables out as files (POST
+    # /api/exports). Only owners and admins export, so it is granted explicitly, on top of
+    # read or read+write, and works only while the key's creator is still an owner/admin.
+    can_export = models.BooleanField(_("may export"), default=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_keys")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Updated at most once a minute per key (see actions.LAST_USED_PRECISION).
@@ -60,3 +64,12 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiKeyScope.READ_WRITE
+
+    @property
+    def scopes(self) -> list[str]:
+        """The key's scopes as the API and the command name them: read, write, export."""
+        return [
+            "read",
+            *(["write"] if self.can_write else []),
+            *(["export"] if self.can_export else []),
+        ]

@@ -35,6 +35,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
                 acting_user=_member(request),
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
+                can_export=form.cleaned_data["can_export"],
             )
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():

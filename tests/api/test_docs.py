@@ -97,6 +97,17 @@ def test_openapi_schema_lists_every_endpoint(workspace, client):
         ("POST", "/api/stages/{stage_id}/archive"),
         ("GET", "/api/loss-reasons"),
         ("POST", "/api/loss-reasons"),
+        ("POST", "/api/imports"),
+        ("GET", "/api/imports"),
+        ("GET", "/api/imports/fields"),
+        ("GET", "/api/imports/{import_id}"),
+        ("POST", "/api/imports/{import_id}/run"),
+        ("POST", "/api/imports/{import_id}/cancel"),
+        ("POST", "/api/imports/{import_id}/undo"),
+        ("GET", "/api/imports/{import_id}/failing-rows"),
+        ("POST", "/api/exports"),
+        ("GET", "/api/exports/{export_id}"),
+        ("GET", "/api/exports/{export_id}/file"),
     }
     assert documented == expected
 

@@ -16,13 +16,17 @@ SCOPES = {
     frozenset({"read", "write"}): ApiKeyScope.READ_WRITE,
     frozenset({"write"}): ApiKeyScope.READ_WRITE,
 }
+EXPORT = "export"
 
 
-def _scope(text: str) -> ApiKeyScope:
+def _scope(text: str) -> tuple[ApiKeyScope, bool]:
+    """(read or read+write, whether the export scope is added) from e.g. 'read,export'."""
     words = frozenset(word.strip() for word in text.split(",") if word.strip())
+    can_export = EXPORT in words
+    words = words - {EXPORT} or frozenset({"read"})
     if words not in SCOPES:
-        raise CommandError("--scopes must be 'read' or 'read,write'")
-    return SCOPES[words]
+        raise CommandError("--scopes must be 'read' or 'read,write', optionally with ',export'")
+    return SCOPES[words], can_export
 
 
 class Command(BaseCommand):
@@ -34,14 +38,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", required=True, help="The workspace's subdomain.")
         parser.add_argument("--name", required=True)
-        parser.add_argument("--scopes", default="read", help="'read' or 'read,write'.")
+        parser.add_argument(
+            "--scopes",
+            default="read",
+            help="'read' or 'read,write'; add ',export' to let the key export data.",
+        )
         parser.add_argument(
             "--created-by", default=None, help="E-mail of an owner or admin to act as."
         )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args: object, **options: object) -> None:
-        scope = _scope(str(options["scopes"]))
+        scope, can_export = _scope(str(options["scopes"]))
         workspace = Workspace.objects.filter(subdomain=str(options["workspace"]).lower()).first()
         if workspace is None:
             raise CommandError(f"No workspace with the subdomain {options['workspace']!r}.")
@@ -49,7 +57,10 @@ class Command(BaseCommand):
             creator = self._creator(options["created_by"])
             try:
                 created = create_api_key(
-                    acting_user=creator, name=str(options["name"]), scope=scope
+                    acting_user=creator,
+                    name=str(options["name"]),
+                    scope=scope,
+                    can_export=can_export,
                 )
             except (ValidationError, PermissionDenied) as error:
                 text = "; ".join(error.messages) if isinstance(error, ValidationError) else error
@@ -58,7 +69,7 @@ class Command(BaseCommand):
             "key": created.secret,
             "id": created.api_key.pk,
             "name": created.api_key.name,
-            "scopes": ["read", "write"] if created.api_key.can_write else ["read"],
+            "scopes": created.api_key.scopes,
             "workspace": workspace.subdomain,
         }
         if options["as_json"]:
