@@ -281,3 +281,25 @@ def test_duplicate_and_empty_headers_are_named_and_every_phone_column_is_kept(wo
         }
         # A column without a name is not guessed into a field.
         assert "3" not in job.mapping
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("utf-8", "cp1251"), ("cp1251", "utf-8")],
+    ids=["utf8-cp1251", "cp1251-utf8"],
+)
+def test_mixed_encodings_far_below_the_sample_are_refused_at_upload(
+    workspace, tmp_path, first, then
+):
+    """The whole file is scanned, not just its head: 50,000 good lines, then the other."""
+    path = tmp_path / "glued.csv"
+    head = "Фамилия;Имя;Телефон\n" + "".join(
+        f"Иванов;Иван;+7916{index:07d}\n" for index in range(50_000)
+    )
+    path.write_bytes(head.encode(first) + "Пётр;Петров;+79160000000\n".encode(then))
+    assert path.stat().st_size > 1024 * 1024
+
+    with pytest.raises(CommandError, match="line 50002"):
+        run_command(workspace, path)
+
+    assert_nothing_written(workspace)
