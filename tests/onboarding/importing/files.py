@@ -9,7 +9,8 @@ constants, so the reading, engine and wizard tests assert the same values.
     path = files.bitrix24_contacts_csv(tmp_path)
 
 Good files: amocrm_contacts_csv, bitrix24_contacts_csv, bitrix24_contacts_html_xls,
-hubspot_contacts_csv, pipedrive_people_csv, onec_counterparties_xlsx, onec_counterparties_xls
+hubspot_contacts_csv, pipedrive_people_csv, onec_counterparties_xlsx,
+onec_counterparties_merged_xlsx (openpyxl, merged header and name cells), onec_counterparties_xls
 (a real BIFF .xls, written with xlwt), google_sheets_csv, simple_contacts_xlsx,
 contacts_tsv_koi8, contacts_csv_cp866, contacts_csv_utf16, minimal_xlsx.
 Bad files: empty_file, binary_garbage, png_as_csv, zip_bomb_xlsx, billion_laughs_xlsx,
@@ -438,6 +439,69 @@ def onec_counterparties_xlsx(folder: Path) -> Path:
     sheet.write_string(8, 0, "Итого: 3")
     workbook.add_worksheet("Пустой")
     workbook.close()
+    return path
+
+
+def onec_counterparties_merged_xlsx(folder: Path) -> Path:
+    """The 1C list as its spreadsheet document saves it (written with openpyxl): the
+    title merged over the width, a period line, a header whose wide columns are merged
+    over two cells (the "Наименование" header and every name merged B:C), numbers as
+    numbers (one INN without its leading zero), amounts typed as "12 345,67" text.
+    """
+    import openpyxl
+
+    path = folder / "Контрагенты (1С).xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "TDSheet"
+    # Physical columns: A "N", B:C name (merged), D full name, E INN, F KPP, G address,
+    # H phone, I contact, J debt, K contract date.
+    sheet.merge_cells("A1:K1")
+    sheet["A1"] = "Контрагенты"
+    sheet["A2"] = "Период: 01.01.2024 - 15.03.2024"
+    headers = ["N", "Наименование", None, *ONEC_HEADERS[1:]]
+    for column, header in enumerate(headers, start=1):
+        if header is not None:
+            sheet.cell(row=4, column=column, value=header)
+    sheet.merge_cells("B4:C4")
+    first, second, third = ONEC_ROWS
+    values = [
+        [
+            1,
+            first[0],
+            None,
+            first[1],
+            7701234560,
+            "770101001",
+            *first[4:7],
+            12345.67,
+            date(2024, 12, 31),
+        ],
+        [
+            2,
+            second[0],
+            None,
+            second[1],
+            245012349,
+            "024501001",
+            second[4],
+            None,
+            None,
+            "12 345,67",
+            date(2023, 1, 9),
+        ],
+        [3, third[0], None, third[1], 12345678943, None, *third[4:7], 0, None],
+    ]
+    for offset, row in enumerate(values):
+        number = 5 + offset
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                cell = sheet.cell(row=number, column=column, value=value)
+                if isinstance(value, date):
+                    cell.number_format = "DD.MM.YYYY"
+        sheet.merge_cells(start_row=number, start_column=2, end_row=number, end_column=3)
+    sheet.cell(row=8, column=1, value="Итого: 3")
+    workbook.save(path)
     return path
 
 
