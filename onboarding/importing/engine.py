@@ -54,6 +54,7 @@ from onboarding.importing.models import (
     ImportStatus,
     OnDuplicate,
 )
+from onboarding.importing.names import split_full_name
 from tenants.members.models import User
 
 logger = logging.getLogger(__name__)
@@ -341,17 +342,7 @@ class RowConverter:
             for messages in problems.fields.values():
                 errors.extend((column, message) for message in messages)
         if full_name:
-            words = full_name.split(" ")
-            parts = (
-                {"first_name": words[0]}
-                if len(words) == 1
-                else {
-                    "surname": words[0],
-                    "first_name": words[1],
-                    "patronymic": " ".join(words[2:]),
-                }
-            )
-            for name, value in parts.items():
+            for name, value in split_full_name(full_name).items():
                 if value and not record.fields.get(name):
                     record.fields[name] = value[:100]
         if self.responsible_for_all and "responsible_id" not in record.fields:

@@ -9,7 +9,8 @@ constants, so the reading, engine and wizard tests assert the same values.
     path = files.bitrix24_contacts_csv(tmp_path)
 
 Good files: amocrm_contacts_csv, bitrix24_contacts_csv, bitrix24_contacts_html_xls,
-hubspot_contacts_csv, pipedrive_people_csv, onec_counterparties_xlsx, onec_counterparties_xls
+hubspot_contacts_csv, pipedrive_people_csv, onec_counterparties_xlsx,
+onec_counterparties_merged_xlsx (openpyxl, merged header and name cells), onec_counterparties_xls
 (a real BIFF .xls, written with xlwt), google_sheets_csv, simple_contacts_xlsx,
 contacts_tsv_koi8, contacts_csv_cp866, contacts_csv_utf16, minimal_xlsx.
 Bad files: empty_file, binary_garbage, png_as_csv, zip_bomb_xlsx, billion_laughs_xlsx,
@@ -31,58 +32,79 @@ from pathlib import Path
 AMOCRM_HEADERS = [
     "ID",
     "Полное имя контакта",
+    "Имя",
+    "Фамилия",
     "Компания",
+    "Ответственный",
+    "Дата создания",
+    "Кем создан",
+    "Теги",
+    "Примечание 1",
+    "Примечание 2",
     "Рабочий телефон",
     "Мобильный телефон",
     "Рабочий email",
     "Личный email",
     "Должность (контакт)",
-    "Ответственный",
-    "Теги",
-    "Дата создания",
-    "Примечание",
+    # A custom field of the amoCRM account: exported under its own name.
+    "Согласие на обработку ПД",
 ]
 AMOCRM_ROWS = [
     [
         "10234567",
         "Иванов Иван Иванович",
+        "Иван",
+        "Иванов",
         "ООО «Ромашка»",
+        "Мария Петрова",
+        "12.03.2024 10:15:00",
+        "Мария Петрова",
+        "VIP, опт",
+        "Звонил по поводу поставки, перезвонить в пятницу",
+        "Выслали прайс",
         "+7 (495) 123-45-67",
         "+7 916 123-45-67",
         "ivanov@romashka.ru",
         "ivan.ivanov@mail.ru",
         "Директор",
-        "Мария Петрова",
-        "VIP, опт",
-        "12.03.2024 10:15:00",
-        "Звонил по поводу поставки, перезвонить в пятницу",
+        "да",
     ],
     [
         "10234568",
         "Смирнова Ольга",
+        "Ольга",
+        "Смирнова",
         "ИП Смирнова О. А.",
+        "Мария Петрова",
+        "13.03.2024 09:00:00",
+        "Робот",
+        "розница",
+        "Многострочная заметка:\nпервая строка\nвторая строка",
+        "",
         "",
         "8 903 765-43-21",
         "",
         "olga.smirnova@yandex.ru",
         "",
-        "Мария Петрова",
-        "розница",
-        "13.03.2024 09:00:00",
-        "Многострочная заметка:\nпервая строка\nвторая строка",
+        "нет",
     ],
     [
         "10234569",
         "Кузнецов Пётр",
+        "Пётр",
+        "Кузнецов",
+        "",
+        "Алексей Сидоров",
+        "14.03.2024 17:45:30",
+        "Алексей Сидоров",
+        "",
+        "",
         "",
         "+7 812 555-00-11",
         "",
         "p.kuznetsov@example.com",
         "",
         "Менеджер по закупкам",
-        "Алексей Сидоров",
-        "",
-        "14.03.2024 17:45:30",
         "",
     ],
 ]
@@ -224,7 +246,7 @@ HUBSPOT_ROWS = [
         "Schmidt",
         "anna.schmidt@example.de",
         "+49 30 1234567",
-        "+49 151 2345678",
+        "+49 151 23456789",
         "Müller & Söhne GmbH",
         "Einkäuferin",
         "Sam Jones",
@@ -239,7 +261,7 @@ HUBSPOT_ROWS = [
         "O'Neil",
         "bob@example.com",
         "",
-        "(555) 010-0199",
+        "+1 (202) 555-0199",
         "Acme, Inc.",
         "CTO",
         "Sam Jones",
@@ -333,7 +355,7 @@ ONEC_ROWS = [
     [
         "Ромашка ООО",
         'Общество с ограниченной ответственностью "Ромашка"',
-        "7701234567",
+        "7701234560",
         "770101001",
         "г. Москва, ул. Ленина, д. 1",
         "+7 (495) 111-22-33",
@@ -344,7 +366,7 @@ ONEC_ROWS = [
     [
         "Северсталь-Снаб",
         'АО "Северсталь-Снаб"',
-        "0245012345",
+        "0245012349",
         "024501001",
         "г. Уфа, пр. Октября, 10",
         "",
@@ -355,7 +377,8 @@ ONEC_ROWS = [
     [
         "ИП Петров",
         "Индивидуальный предприниматель Петров Пётр Петрович",
-        "012345678901",
+        # A 12-digit INN typed as a number: its leading zero is gone.
+        "12345678943",
         "",
         "г. Казань",
         "8 843 222-33-44",
@@ -368,8 +391,9 @@ ONEC_ROWS = [
 
 def onec_counterparties_xlsx(folder: Path) -> Path:
     """1C's "Контрагенты" list saved as XLSX: a merged title, a date line, an empty row,
-    then the header on row 4; numbers as numbers, one tax number as text, one that lost
-    its leading zero kept by a "0000000000" format, one stored as text with spaces.
+    then the header on row 4; tax numbers as numbers (one shown with its leading zero by
+    a "0000000000" format, one that lost it), a KPP as text, an amount as a number and one
+    typed as text with a space and a decimal comma, contract dates as date cells.
     """
     import xlsxwriter
 
@@ -388,7 +412,7 @@ def onec_counterparties_xlsx(folder: Path) -> Path:
     row = 4
     for column, value in enumerate(first[:2]):
         sheet.write_string(row, column, value)
-    sheet.write_number(row, 2, 7701234567)
+    sheet.write_number(row, 2, 7701234560)
     sheet.write_number(row, 3, 770101001)
     sheet.write_string(row, 4, first[4])
     sheet.write_string(row, 5, first[5])
@@ -398,7 +422,7 @@ def onec_counterparties_xlsx(folder: Path) -> Path:
     row = 5
     sheet.write_string(row, 0, second[0])
     sheet.write_string(row, 1, second[1])
-    sheet.write_number(row, 2, 245012345, zero_padded)  # 0245012345 shown
+    sheet.write_number(row, 2, 245012349, zero_padded)  # 0245012349 shown
     sheet.write_string(row, 3, second[3])
     sheet.write_string(row, 4, second[4])
     sheet.write_string(row, 7, "12 345,67")
@@ -406,7 +430,7 @@ def onec_counterparties_xlsx(folder: Path) -> Path:
     row = 6
     sheet.write_string(row, 0, third[0])
     sheet.write_string(row, 1, third[1])
-    sheet.write_string(row, 2, third[2])
+    sheet.write_number(row, 2, 12345678943)  # was 012345678943
     sheet.write_string(row, 4, third[4])
     sheet.write_string(row, 5, third[5])
     sheet.write_string(row, 6, third[6])
@@ -415,6 +439,69 @@ def onec_counterparties_xlsx(folder: Path) -> Path:
     sheet.write_string(8, 0, "Итого: 3")
     workbook.add_worksheet("Пустой")
     workbook.close()
+    return path
+
+
+def onec_counterparties_merged_xlsx(folder: Path) -> Path:
+    """The 1C list as its spreadsheet document saves it (written with openpyxl): the
+    title merged over the width, a period line, a header whose wide columns are merged
+    over two cells (the "Наименование" header and every name merged B:C), numbers as
+    numbers (one INN without its leading zero), amounts typed as "12 345,67" text.
+    """
+    import openpyxl
+
+    path = folder / "Контрагенты (1С).xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "TDSheet"
+    # Physical columns: A "N", B:C name (merged), D full name, E INN, F KPP, G address,
+    # H phone, I contact, J debt, K contract date.
+    sheet.merge_cells("A1:K1")
+    sheet["A1"] = "Контрагенты"
+    sheet["A2"] = "Период: 01.01.2024 - 15.03.2024"
+    headers = ["N", "Наименование", None, *ONEC_HEADERS[1:]]
+    for column, header in enumerate(headers, start=1):
+        if header is not None:
+            sheet.cell(row=4, column=column, value=header)
+    sheet.merge_cells("B4:C4")
+    first, second, third = ONEC_ROWS
+    values = [
+        [
+            1,
+            first[0],
+            None,
+            first[1],
+            7701234560,
+            "770101001",
+            *first[4:7],
+            12345.67,
+            date(2024, 12, 31),
+        ],
+        [
+            2,
+            second[0],
+            None,
+            second[1],
+            245012349,
+            "024501001",
+            second[4],
+            None,
+            None,
+            "12 345,67",
+            date(2023, 1, 9),
+        ],
+        [3, third[0], None, third[1], 12345678943, None, *third[4:7], 0, None],
+    ]
+    for offset, row in enumerate(values):
+        number = 5 + offset
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                cell = sheet.cell(row=number, column=column, value=value)
+                if isinstance(value, date):
+                    cell.number_format = "DD.MM.YYYY"
+        sheet.merge_cells(start_row=number, start_column=2, end_row=number, end_column=3)
+    sheet.cell(row=8, column=1, value="Итого: 3")
+    workbook.save(path)
     return path
 
 
@@ -434,13 +521,13 @@ def onec_counterparties_xls(folder: Path) -> Path:
     first, second, _third = ONEC_ROWS
     sheet.write(4, 0, first[0])
     sheet.write(4, 1, first[1])
-    sheet.write(4, 2, 7701234567)
+    sheet.write(4, 2, 7701234560)
     sheet.write(4, 3, 770101001)
     sheet.write(4, 7, 12345.67)
     sheet.write(4, 8, date(2024, 12, 31), date_format)
     sheet.write(5, 0, second[0])
     sheet.write(5, 1, second[1])
-    sheet.write(5, 2, 245012345, zero_padded)
+    sheet.write(5, 2, 245012349, zero_padded)
     sheet.write(5, 7, "12 345,67")
     workbook.save(str(path))
     return path
@@ -456,11 +543,12 @@ GOOGLE_SHEETS_ROWS = [
 ]
 
 
-def google_sheets_csv(folder: Path) -> Path:
-    """Google Sheets' "Download as CSV": UTF-8 without BOM, ",", CRLF, minimal quotes."""
+def google_sheets_csv(folder: Path, *, line_end: str = "\r\n") -> Path:
+    """Google Sheets' "Download as CSV": UTF-8 without BOM, ",", CRLF (or LF when saved
+    through another tool), minimal quotes."""
     path = folder / "Клиенты - Лист1.csv"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=line_end)
     writer.writerow(GOOGLE_SHEETS_HEADERS)
     writer.writerows(GOOGLE_SHEETS_ROWS)
     path.write_text(buffer.getvalue(), encoding="utf-8", newline="")

@@ -32,17 +32,23 @@ def test_amocrm_contacts_export_maps_to_the_expected_fields(tmp_path):
 
     assert result == {
         "ID": "external_id",
-        "Полное имя контакта": "full_name",
+        # Left out: the separate name columns beside it are more precise.
+        "Полное имя контакта": None,
+        "Имя": "first_name",
+        "Фамилия": "surname",
         "Компания": "company_name",
+        "Ответственный": "responsible",
+        "Дата создания": None,
+        "Кем создан": None,
+        "Теги": "tags",
+        "Примечание 1": "note",
+        "Примечание 2": "note",
         "Рабочий телефон": "phone_work",
         "Мобильный телефон": "phone_mobile",
         "Рабочий email": "email",
         "Личный email": "email",
         "Должность (контакт)": "position",
-        "Ответственный": "responsible",
-        "Теги": "tags",
-        "Дата создания": None,
-        "Примечание": "note",
+        "Согласие на обработку ПД": "consent_personal_data",
     }
 
 

@@ -102,12 +102,13 @@ def test_1c_xlsx_numbers_come_without_dot_zero_and_padded_tax_numbers_keep_zeros
     _info, rows = read(files.onec_counterparties_xlsx(tmp_path))
     first, second, third = (cells for _number, cells in rows)
 
-    assert first[2] == "7701234567"  # a number cell: no ".0"
+    assert first[2] == "7701234560"  # a number cell: no ".0"
     assert first[7] == "12345.67"
     assert first[8] == "2024-12-31"  # a date cell
-    assert second[2] == "0245012345"  # shown with its leading zero by a "0000000000" format
+    assert second[2] == "0245012349"  # shown with its leading zero by a "0000000000" format
+    assert second[3] == "024501001"  # a text cell keeps its zero
     assert second[7] == "12 345,67"  # text as typed
-    assert third[2] == "012345678901"  # text cell keeps its zero
+    assert third[2] == "12345678943"  # a number cell that lost its zero: as shown
     assert third[7] == "0"
 
 
@@ -118,7 +119,7 @@ def test_1c_list_as_old_excel_xls_is_read_with_calamine(tmp_path):
     assert info.header_row == 3
     assert info.headers == files.ONEC_HEADERS
     first, second = (cells for _number, cells in rows)
-    assert first[:4] == ["Ромашка ООО", files.ONEC_ROWS[0][1], "7701234567", "770101001"]
+    assert first[:4] == ["Ромашка ООО", files.ONEC_ROWS[0][1], "7701234560", "770101001"]
     assert first[7:] == ["12345.67", "2024-12-31"]
     assert second[7] == "12 345,67"
 
