@@ -35,7 +35,7 @@ from crm.views.common import (
     member,
     querystring,
 )
-from crm.views.list_cells import CellRenderer
+from crm.views.list_cells import CellRenderer, column_picker
 
 PER_PAGE = 50
 FILTER_KEYS = (
@@ -246,8 +246,7 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
         "page": page,
         "rows": rows,
         "columns": columns,
-        "columns_available": columns_available,
-        "column_keys": [column.key for column in columns],
+        "column_picker": column_picker(columns, columns_available),
         "sort": page.sort,
         "query_without_sort": querystring(params, without=("page", "sort", "applied_segment")),
         "query_without_page": querystring(params, without=("page", "applied_segment")),
