@@ -47,12 +47,19 @@ class CellRenderer:
         self._record_prefix = reverse(detail, args=[0]).rsplit("0/", 1)[0]
         self._company_prefix = reverse("crm_company_detail", args=[0]).rsplit("0/", 1)[0]
         self._opening: dict[str, str] = {}
-        self._archived = f' <span class="badge warn">{_text(_("Archived"))}</span>'
-        self._never = f'<span class="muted">{_text(_("never"))}</span>'
+        # gettext outside the f-strings: makemessages does not look inside them.
+        archived, never = _text(_("Archived")), _text(_("never"))
+        given, withdrawn, never_asked = (
+            _text(_("Given")),
+            _text(_("Withdrawn")),
+            _text(_("Never asked")),
+        )
+        self._archived = f' <span class="badge warn">{archived}</span>'
+        self._never = f'<span class="muted">{never}</span>'
         self._consent = {
-            "given": f'<span class="badge ok">{_text(_("Given"))}</span>',
-            "withdrawn": f'<span class="badge off">{_text(_("Withdrawn"))}</span>',
-            "": f'<span class="badge">{_text(_("Never asked"))}</span>',
+            "given": f'<span class="badge ok">{given}</span>',
+            "withdrawn": f'<span class="badge off">{withdrawn}</span>',
+            "": f'<span class="badge">{never_asked}</span>',
         }
 
     def row(self, record: Any, columns: list[Column], custom_text: dict[str, str]) -> SafeString:
@@ -181,16 +188,18 @@ def column_picker(columns: list[Column], available: list[Column]) -> SafeString:
         slug = _text(slugify(column.key))
         label = _text(column.label)
         is_name = column.key == "name"
-        moves = (
-            ""
-            if is_name
-            else '<span class="actions">'
-            f'<button type="button" class="ghost small" data-move="up" aria-label="'
-            f'{_text(_("Move “%(label)s” up") % {"label": column.label})}">{up}</button>'
-            f'<button type="button" class="ghost small" data-move="down" aria-label="'
-            f'{_text(_("Move “%(label)s” down") % {"label": column.label})}">{down}</button>'
-            "</span>"
-        )
+        if is_name:
+            moves = ""
+        else:
+            move_up = _text(_("Move “%(label)s” up") % {"label": column.label})
+            move_down = _text(_("Move “%(label)s” down") % {"label": column.label})
+            moves = (
+                '<span class="actions">'
+                f'<button type="button" class="ghost small" data-move="up" aria-label="{move_up}">'
+                f"{up}</button>"
+                '<button type="button" class="ghost small" data-move="down" '
+                f'aria-label="{move_down}">{down}</button></span>'
+            )
         items.append(
             f'<li><input type="hidden" name="order" value="{key}">'
             f'<input type="checkbox" id="col-{slug}" name="columns" value="{key}"'
