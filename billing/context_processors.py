@@ -6,8 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from billing.models import SubscriptionStatus
-from billing.selectors import subscription_of, trial_days_left
+from billing.selectors import banner_state
 
 
 def _banner(request: HttpRequest) -> dict[str, object] | None:
@@ -20,20 +19,7 @@ def _banner(request: HttpRequest) -> dict[str, object] | None:
         or not user.is_authenticated
     ):
         return None
-    subscription = subscription_of(workspace)
-    if subscription is None:
-        return None
-    return {
-        "status": subscription.status,
-        "trial_days_left": trial_days_left(subscription),
-        "trial_ends_at": subscription.trial_ends_at,
-        "grace_ends_at": subscription.grace_ends_at,
-        "read_only": subscription.status
-        in (SubscriptionStatus.READ_ONLY, SubscriptionStatus.CANCELED),
-        "past_due": subscription.status == SubscriptionStatus.PAST_DUE,
-        "cancel_at_period_end": subscription.cancel_at_period_end,
-        "current_period_end": subscription.current_period_end,
-    }
+    return banner_state(workspace)
 
 
 def billing_banner(request: HttpRequest) -> dict[str, object]:

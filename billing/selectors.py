@@ -58,10 +58,42 @@ class BillingOverview:
 
 def trial_days_left(subscription: Subscription) -> int | None:
     """Whole days (rounded up) until the trial ends; None outside a trial."""
-    if subscription.status != SubscriptionStatus.TRIALING or subscription.trial_ends_at is None:
+    return _trial_days_left(subscription.status, subscription.trial_ends_at)
+
+
+def _trial_days_left(status: str, trial_ends_at: datetime | None) -> int | None:
+    if status != SubscriptionStatus.TRIALING or trial_ends_at is None:
         return None
-    seconds = (subscription.trial_ends_at - timezone.now()).total_seconds()
+    seconds = (trial_ends_at - timezone.now()).total_seconds()
     return max(0, -int(-seconds // 86400))
+
+
+def banner_state(workspace: Workspace) -> dict[str, object] | None:
+    """What the billing banner of every workspace page needs, or None without a subscription.
+
+    Five columns of one row, not the subscription with its plans: it runs on every page, so
+    it is kept to the cheapest query to build and read.
+    """
+    row = (
+        Subscription.objects.filter(workspace_id=workspace.pk)
+        .values_list(
+            "status", "trial_ends_at", "grace_ends_at", "cancel_at_period_end", "current_period_end"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    status, trial_ends_at, grace_ends_at, cancel_at_period_end, current_period_end = row
+    return {
+        "status": status,
+        "trial_days_left": _trial_days_left(status, trial_ends_at),
+        "trial_ends_at": trial_ends_at,
+        "grace_ends_at": grace_ends_at,
+        "read_only": status in (SubscriptionStatus.READ_ONLY, SubscriptionStatus.CANCELED),
+        "past_due": status == SubscriptionStatus.PAST_DUE,
+        "cancel_at_period_end": cancel_at_period_end,
+        "current_period_end": current_period_end,
+    }
 
 
 def billing_overview(workspace: Workspace) -> BillingOverview | None:

@@ -5,6 +5,10 @@ PORT (8000), WEB_CONCURRENCY (worker processes, 2), WEB_THREADS
 (threads per worker, 4), WEB_TIMEOUT (seconds, 60). gunicorn itself also reads
 FORWARDED_ALLOW_IPS (which proxies may set X-Forwarded-Proto; default 127.0.0.1) and
 GUNICORN_CMD_ARGS (any extra command-line option, e.g. `--reload`, which `make run` sets).
+
+Each worker, once it has loaded saas_platform.wsgi, tunes its garbage collector there
+(saas_platform/runtime.py: start-up heap frozen, young threshold 50,000, a young collection
+after each response): nothing to set here.
 """
 
 import os

@@ -65,7 +65,8 @@ SHARED_APPS = [
     "allauth.mfa",
     "axes",
     "django_htmx",
-    "heroicons",
+    # Not "heroicons": its template tags come memoised from saas_platform (TEMPLATES'
+    # "libraries" below); the package has nothing else an app would register.
     "django_countries",
     "csp",
     # Only for its static files: the API docs (Swagger UI) are served from here, no CDN.
@@ -145,6 +146,9 @@ TEMPLATES = [
                 "saas_platform.context_processors.platform",
                 "billing.context_processors.billing_banner",
             ],
+            # `{% load heroicons %}` gets the same tags, each icon's markup built once per
+            # process rather than on every use (see the module).
+            "libraries": {"heroicons": "saas_platform.templatetags.cached_heroicons"},
         },
     },
 ]

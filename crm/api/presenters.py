@@ -1,13 +1,14 @@
 """Records as the API shows them (plain dicts matching crm.api.schemas).
 
-Built only from what the selectors loaded (select_related / prefetch_related), so
-shaping a page of records runs no further queries.
+Built only from what the selectors loaded (select_related, and the children's
+`loaded_*` lists of crm.selectors.row_loading), so shaping a page of records runs no
+further queries.
 """
 
 from typing import Any
 
 from crm.custom_values import custom_values_for_api
-from crm.models import Company, ConsentRecord, Contact, RecordType
+from crm.models import ConsentRecord, RecordType
 
 
 def _member(user: Any) -> dict[str, Any] | None:
@@ -20,22 +21,24 @@ def _source(source: Any) -> dict[str, Any] | None:
     return None if source is None else {"id": source.pk, "name": source.name}
 
 
-def _phones(record: Contact | Company) -> list[dict[str, str]]:
+# Records come from crm.selectors.row_loading: their children are plain `loaded_*` lists,
+# attributes the models do not declare, hence `Any` below.
+def _phones(record: Any) -> list[dict[str, str]]:
     return [
         {"number": phone.e164, "raw": phone.raw, "label": phone.label}
-        for phone in record.phones.all()
+        for phone in record.loaded_phones
     ]
 
 
-def _common(record: Contact | Company, record_type: str) -> dict[str, Any]:
+def _common(record: Any, record_type: str) -> dict[str, Any]:
     return {
         "id": record.pk,
         "source": _source(record.source),
         "responsible": _member(record.responsible),
         "pinned_note": record.pinned_note,
-        "tags": sorted((tag.name for tag in record.tags.all()), key=str.casefold),
+        "tags": sorted((tag.name for tag in record.loaded_tags), key=str.casefold),
         "phones": _phones(record),
-        "emails": [email.address for email in record.emails.all()],
+        "emails": [email.address for email in record.loaded_emails],
         "custom": custom_values_for_api(record_type, record.custom),
         "archived": record.archived_at is not None,
         "archived_at": record.archived_at,
@@ -44,7 +47,7 @@ def _common(record: Contact | Company, record_type: str) -> dict[str, Any]:
     }
 
 
-def contact_out(contact: Contact, matched_on: str | None = None) -> dict[str, Any]:
+def contact_out(contact: Any, matched_on: str | None = None) -> dict[str, Any]:
     return {
         **_common(contact, RecordType.CONTACT),
         "full_name": contact.full_name,
@@ -57,11 +60,11 @@ def contact_out(contact: Contact, matched_on: str | None = None) -> dict[str, An
         "address": contact.address,
         "messengers": [
             {"kind": messenger.kind, "handle": messenger.handle}
-            for messenger in contact.messengers.all()
+            for messenger in contact.loaded_messengers
         ],
         "companies": [
             {"company_id": link.company_id, "name": link.company.name, "position": link.position}
-            for link in contact.company_links.all()
+            for link in contact.loaded_company_links
         ],
         "consent_personal_data": contact.consent_personal_data or None,
         "consent_advertising": contact.consent_advertising or None,
@@ -70,7 +73,7 @@ def contact_out(contact: Contact, matched_on: str | None = None) -> dict[str, An
 
 
 def company_out(
-    company: Company, matched_on: str | None = None, *, with_contacts: bool = False
+    company: Any, matched_on: str | None = None, *, with_contacts: bool = False
 ) -> dict[str, Any]:
     data = {
         **_common(company, RecordType.COMPANY),
@@ -94,7 +97,7 @@ def company_out(
                 "name": link.contact.display_name,
                 "position": link.position,
             }
-            for link in company.contact_links.all()
+            for link in company.loaded_contact_links
         ]
     return data
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -24,6 +24,18 @@ MAX_ITEMS = 50
 
 class StrictInput(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class PresentedOut(BaseModel):
+    """A response shape filled from the plain dicts of crm.api.presenters.
+
+    A plain pydantic model, not ninja's Schema: Schema runs a Python validator on every
+    object (it wraps it to read Django attributes, managers and callables), ~270 times for
+    a page of 50 contacts and a sixth of that request's time; these dicts need none of it,
+    and pydantic checks them in its compiled core. The OpenAPI schema is the same.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -44,7 +56,7 @@ def _phone_from_text(value: Any) -> Any:
 PhoneItem = Annotated[PhoneIn, BeforeValidator(_phone_from_text)]
 
 
-class PhoneOut(Schema):
+class PhoneOut(PresentedOut):
     number: str = Field(description="E.164, e.g. +79161234567.")
     raw: str = Field(description="As it was typed.")
     label: str
@@ -55,7 +67,7 @@ class MessengerIn(StrictInput):
     handle: Annotated[str, StringConstraints(max_length=100)]
 
 
-class MessengerOut(Schema):
+class MessengerOut(PresentedOut):
     kind: str
     handle: str
 
@@ -78,7 +90,7 @@ class AddressIn(StrictInput):
     text: LongText
 
 
-class AddressOut(Schema):
+class AddressOut(PresentedOut):
     label: str
     text: str
 
@@ -147,13 +159,13 @@ class ContactPatch(ContactBase):
     allow_duplicate: bool = False
 
 
-class ContactCompanyOut(Schema):
+class ContactCompanyOut(PresentedOut):
     company_id: int
     name: str
     position: str
 
 
-class ContactOut(Schema):
+class ContactOut(PresentedOut):
     id: int
     full_name: str
     surname: str
@@ -186,7 +198,7 @@ class ContactListItem(ContactOut):
     )
 
 
-class ContactPage(Schema):
+class ContactPage(PresentedOut):
     items: list[ContactListItem]
     next_cursor: str | None = Field(
         description="Pass as cursor for the next page; null at the end."
@@ -233,13 +245,13 @@ class CompanyPatch(CompanyBase):
     name: Annotated[str, StringConstraints(max_length=255)] = ""
 
 
-class CompanyContactOut(Schema):
+class CompanyContactOut(PresentedOut):
     contact_id: int
     name: str
     position: str
 
 
-class CompanyOut(Schema):
+class CompanyOut(PresentedOut):
     id: int
     name: str
     legal_name: str
@@ -265,7 +277,7 @@ class CompanyListItem(CompanyOut):
     matched_on: str | None = None
 
 
-class CompanyPage(Schema):
+class CompanyPage(PresentedOut):
     items: list[CompanyListItem]
     next_cursor: str | None
 

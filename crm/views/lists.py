@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.actions import clients as actions
 from crm.actions import preferences as preference_actions
+from crm.custom_values import display_text
 from crm.errors import CrmValidationError
 from crm.forms import SegmentForm
 from crm.models import ConsentStatus, RecordType, Segment
@@ -33,7 +35,7 @@ from crm.views.common import (
     member,
     querystring,
 )
-from crm.views.list_cells import CellRenderer
+from crm.views.list_cells import CellRenderer, column_picker
 
 PER_PAGE = 50
 FILTER_KEYS = (
@@ -244,8 +246,7 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
         "page": page,
         "rows": rows,
         "columns": columns,
-        "columns_available": columns_available,
-        "column_keys": [column.key for column in columns],
+        "column_picker": column_picker(columns, columns_available),
         "sort": page.sort,
         "query_without_sort": querystring(params, without=("page", "sort", "applied_segment")),
         "query_without_page": querystring(params, without=("page", "applied_segment")),
@@ -275,18 +276,15 @@ def _list_page(request: HttpRequest, kind: Kind) -> HttpResponse:
 
 def _row(
     record: Any, columns: list[Column], fields_by_key: dict[str, Any], cells: CellRenderer
-) -> dict[str, Any]:
-    """What one row shows: the record, and its cells' markup."""
+) -> SafeString:
+    """One row's markup: the tick box and the member's columns."""
     custom: dict[str, str] = {}
     values = record.custom or {}
-    if any(column.is_custom for column in columns):
-        from crm.custom_values import display_text
-
-        for column in columns:
-            if column.is_custom:
-                key = column.key.removeprefix("custom.")
-                custom[column.key] = display_text(fields_by_key[key], values.get(key))
-    return {"record": record, "cells": cells.cells(record, columns, custom)}
+    for column in columns:
+        if column.is_custom:
+            key = column.key.removeprefix("custom.")
+            custom[column.key] = display_text(fields_by_key[key], values.get(key))
+    return cells.row(record, columns, custom)
 
 
 @crm_view

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.selectors.custom_fields import custom_field_by_key
@@ -26,6 +27,8 @@ class ShownHit:
     archived: bool
     matched_label: str
     matched_value: str
+    url: str
+    kind_label: str
 
 
 def _matched_label(record_type: str, matched_on: str) -> str:
@@ -42,6 +45,16 @@ def _matched_label(record_type: str, matched_on: str) -> str:
 
 
 def _search(user: Any, query: str, limit: int) -> list[ShownHit]:
+    # Links and kind labels made once per page, not per hit in the template (50 reverse()
+    # and 100 translations on a results page).
+    prefixes = {
+        record_type: reverse(name, args=[0]).rsplit("0/", 1)[0]
+        for record_type, name in (
+            ("company", "crm_company_detail"),
+            ("contact", "crm_contact_detail"),
+        )
+    }
+    kind_labels = {"company": _("Company"), "contact": _("Contact")}
     return [
         ShownHit(
             record_type=hit.record_type,
@@ -50,6 +63,8 @@ def _search(user: Any, query: str, limit: int) -> list[ShownHit]:
             archived=hit.record.archived_at is not None,
             matched_label=_matched_label(hit.record_type, hit.matched_on),
             matched_value=hit.matched_value,
+            url=f"{prefixes.get(hit.record_type, prefixes['contact'])}{hit.record_id}/",
+            kind_label=kind_labels.get(hit.record_type, kind_labels["contact"]),
         )
         for hit in search_clients(user, query, limit=limit)
     ]
