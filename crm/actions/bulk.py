@@ -22,8 +22,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -150,53 +149,14 @@ class _Context:
 # ---------------------------------------------------------------- low-level helpers
 
 
-# COPY's text format: these four characters are written escaped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-# Rows formatted per block written: large enough that a write is rare, small for memory.
-_COPY_BLOCK_ROWS = 5_000
-
-
-def copy_text_value(value: Any) -> str:
-    """One value in COPY's text format (what psycopg's write_row would send, done in bulk).
-
-    psycopg looks up a dumper for every value of every row; the import writes millions
-    of values of a handful of plain types, so they are formatted here directly.
-    """
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is str:
-        return value.translate(_COPY_ESCAPES)  # type: ignore[union-attr]
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is int:
-        return str(value)
-    if kind is Jsonb:
-        return json.dumps(value.obj, ensure_ascii=False, default=str).translate(_COPY_ESCAPES)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal | int):
-        return str(value)
-    return str(value).translate(_COPY_ESCAPES)
-
-
 def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """COPY `rows` into `table` (a model's table or a temporary one: names from code only)."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     )
-    value = copy_text_value
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        block: list[str] = []
         for row in rows:
-            block.append("\t".join([value(item) for item in row]))
-            if len(block) >= _COPY_BLOCK_ROWS:
-                block.append("")
-                copy.write("\n".join(block))
-                block = []
-        if block:
-            block.append("")
-            copy.write("\n".join(block))
+            copy.write_row(row)
 
 
 def _new_ids(table: str, count: int) -> list[int]:

@@ -182,7 +182,8 @@ class ConvertedRow:
     errors: list[tuple[int | None, str]] = field(default_factory=list)  # (column, message)
     external_id: str = ""
     custom_defaults: dict[str, Any] = field(default_factory=dict)
-    # A source the workspace does not have yet: the run creates it (the check does not).
+    # The source column's value, when the check read it: the run finds the source by name
+    # then, creating it if the workspace does not have it yet (the check creates nothing).
     source_name: str = ""
 
     def match_keys(self) -> list[tuple[str, str]]:
@@ -245,7 +246,8 @@ class RowConverter:
 
         The check stores its converted rows under this; the run reuses them only when
         it computes the same value (same file, reading settings, mapping, workspace
-        rules, custom fields, members and sources where mapped, and day).
+        rules, custom fields, members where mapped, and day; sources are found by name
+        when the run writes).
         """
         try:
             stat = Path(job_path(job)).stat()
@@ -265,7 +267,6 @@ class RowConverter:
                 for f in self.custom_fields.values()
             ],
             sorted(self.members.items()) if "responsible" in targets else None,
-            sorted(self.sources.items()) if "source" in targets else None,
             [stat.st_size, stat.st_mtime_ns, job.file.name],
             [job.file_format, job.encoding, job.delimiter, job.header_row, job.sheet],
         ]
@@ -367,8 +368,8 @@ class RowConverter:
                 source_id = self._source_id(source_name)
                 if source_id is not None:
                     record.fields["source_id"] = source_id
-                elif source_name:
-                    row.source_name = source_name
+                if source_name and not self.create_sources:
+                    row.source_name = source_name  # the run finds (or creates) it by name
             elif target == "responsible":
                 member = self.members.get(rules.text(raw).casefold())
                 if member is None:
