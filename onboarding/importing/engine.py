@@ -6,7 +6,9 @@ Used by the wizard (through onboarding.importing.actions and the tasks), the
 - `RowConverter` turns one row's cells into a crm.actions.bulk.BulkRecord with the
   workspace's rules (crm.rules, crm.custom_values), or into errors per column.
 - `check_file` reads the whole file once: valid/invalid counts, the first errors, a CSV
-  of the failing rows with a "Why" column, and the duplicate counts.
+  of the failing rows with a "Why" column, and the duplicate counts. It keeps the
+  converted rows beside the upload (`ConvertedRows`), so each row is validated once:
+  the run writes them, unless something they depend on changed since the check.
 - `run_import` writes the file in chunks of CHUNK_ROWS rows. Each chunk's records, its
   ImportedRecord rows (what undo needs) and the job's checkpoint (rows_done, counts)
   commit in ONE transaction, under a row lock on the job that also checks the
