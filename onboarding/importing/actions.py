@@ -519,6 +519,7 @@ def delete_expired_import_files() -> int:
     for job in expired.filter(undo_until__lt=now) | expired.filter(
         undo_until__isnull=True, created_at__lt=now - dt.timedelta(days=engine.UNDO_DAYS)
     ):
+        engine.ConvertedRows(job).discard()
         job.file.delete(save=False)
         if job.errors_file:
             job.errors_file.delete(save=False)

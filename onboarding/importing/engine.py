@@ -6,7 +6,9 @@ Used by the wizard (through onboarding.importing.actions and the tasks), the
 - `RowConverter` turns one row's cells into a crm.actions.bulk.BulkRecord with the
   workspace's rules (crm.rules, crm.custom_values), or into errors per column.
 - `check_file` reads the whole file once: valid/invalid counts, the first errors, a CSV
-  of the failing rows with a "Why" column, and the duplicate counts.
+  of the failing rows with a "Why" column, and the duplicate counts. It keeps the
+  converted rows beside the upload (`ConvertedRows`), so each row is validated once:
+  the run writes them, unless something they depend on changed since the check.
 - `run_import` writes the file in chunks of CHUNK_ROWS rows. Each chunk's records, its
   ImportedRecord rows (what undo needs) and the job's checkpoint (rows_done, counts)
   commit in ONE transaction, under a row lock on the job that also checks the
@@ -18,7 +20,10 @@ Used by the wizard (through onboarding.importing.actions and the tasks), the
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from crm import normalize, rules
 from crm.actions.bulk import (
@@ -179,6 +185,9 @@ class ConvertedRow:
     errors: list[tuple[int | None, str]] = field(default_factory=list)  # (column, message)
     external_id: str = ""
     custom_defaults: dict[str, Any] = field(default_factory=dict)
+    # The source column's value, when the check read it: the run finds the source by name
+    # then, creating it if the workspace does not have it yet (the check creates nothing).
+    source_name: str = ""
 
     def match_keys(self) -> list[tuple[str, str]]:
         """What this row may match an existing record (or an earlier row) on."""
@@ -235,6 +244,38 @@ class RowConverter:
             return ""
         return self.headers[column] if column < len(self.headers) else str(column + 1)
 
+    def signature(self, job: ImportJob) -> str | None:
+        """What the converted rows depend on, hashed; None when the file is not local.
+
+        The check stores its converted rows under this; the run reuses them only when
+        it computes the same value (same file, reading settings, mapping, workspace
+        rules, custom fields, members where mapped, and day; sources are found by name
+        when the run writes).
+        """
+        try:
+            stat = Path(job_path(job)).stat()
+        except (NotImplementedError, ValueError, OSError):
+            return None
+        targets = set(self.mapping.values())
+        parts: list[Any] = [
+            CONVERTED_FORMAT,
+            self.entity,
+            sorted(self.mapping.items()),
+            self.headers,
+            self.country,
+            self.today,
+            self.required_standard,
+            [
+                (f.pk, f.key, f.field_type, f.required, f.default, f.choices, f.updated_at)
+                for f in self.custom_fields.values()
+            ],
+            sorted(self.members.items()) if "responsible" in targets else None,
+            [stat.st_size, stat.st_mtime_ns, job.file.name],
+            [job.file_format, job.encoding, job.delimiter, job.header_row, job.sheet],
+        ]
+        text = json.dumps(parts, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def _source_id(self, name: str) -> int | None:
         folded = name.casefold()
         if folded in self.sources:
@@ -248,6 +289,26 @@ class RowConverter:
         return source.pk
 
     def convert(self, row_number: int, cells: list[str]) -> ConvertedRow:
+        row = self.convert_cells(row_number, cells)
+        self.apply_responsible(row)
+        return row
+
+    def apply_responsible(self, row: ConvertedRow) -> None:
+        """The responsible member chosen for all rows, where the row names none.
+
+        Apart from `convert_cells` because it is an option of the run: the check's
+        converted rows (see ConvertedRows) stay valid when it is chosen after the check.
+        """
+        record = row.record
+        if (
+            record is not None
+            and self.responsible_for_all
+            and "responsible_id" not in record.fields
+        ):
+            record.fields["responsible_id"] = self.responsible_for_all
+
+    def convert_cells(self, row_number: int, cells: list[str]) -> ConvertedRow:
+        """`convert` without the responsible member for all rows."""
         record = BulkRecord(row_number=row_number)
         row = ConvertedRow(row_number=row_number, record=record)
         errors = row.errors
@@ -306,9 +367,12 @@ class RowConverter:
             elif target == "website":
                 record.fields["website"] = rules.parse_website(raw, problems)
             elif target == "source":
-                source_id = self._source_id(rules.text(raw))
+                source_name = rules.text(raw)
+                source_id = self._source_id(source_name)
                 if source_id is not None:
                     record.fields["source_id"] = source_id
+                if source_name and not self.create_sources:
+                    row.source_name = source_name  # the run finds (or creates) it by name
             elif target == "responsible":
                 member = self.members.get(rules.text(raw).casefold())
                 if member is None:
@@ -345,8 +409,6 @@ class RowConverter:
             for name, value in split_full_name(full_name).items():
                 if value and not record.fields.get(name):
                     record.fields[name] = value[:100]
-        if self.responsible_for_all and "responsible_id" not in record.fields:
-            record.fields["responsible_id"] = self.responsible_for_all
         self._whole_record(record, errors)
         if errors:
             row.record = None
@@ -418,6 +480,12 @@ def errors_text(converter: RowConverter, row: ConvertedRow) -> str:
 # ---------------------------------------------------------------- duplicates
 
 
+def _select(statement: sql.Composable, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
 def match_existing(entity: str, rows: list[ConvertedRow]) -> dict[int, tuple[int, str]]:
     """row number -> (existing record id, matched by) for rows matching a live record.
 
@@ -436,43 +504,52 @@ def match_existing(entity: str, rows: list[ConvertedRow]) -> dict[int, tuple[int
             wanted[kind].add(value)
     found: dict[tuple[str, str], int] = {}
     model: type[Contact] | type[Company] = Contact if record_type == RecordType.CONTACT else Company
-    owner = "contact" if model is Contact else "company"
-    live = set()
+    owner = "contact_id" if model is Contact else "company_id"
+    table = model._meta.db_table
+    # Raw SQL with one array parameter per kind: a chunk's thousands of keys as IN (...)
+    # placeholders cost more to build and parse than the lookup itself.
     if wanted["external_id"]:
-        for external_id, record_id in ExternalRecordId.objects.filter(
-            record_type=record_type, external_id__in=wanted["external_id"]
-        ).values_list("external_id", "record_id"):
+        for external_id, record_id in _select(
+            sql.SQL(
+                "SELECT x.external_id, x.record_id FROM {external} AS x "
+                "JOIN {table} AS r ON r.id = x.record_id AND r.archived_at IS NULL "
+                "WHERE x.record_type = %s AND x.external_id = ANY(%s)"
+            ).format(
+                external=sql.Identifier(ExternalRecordId._meta.db_table),
+                table=sql.Identifier(table),
+            ),
+            [record_type, list(wanted["external_id"])],
+        ):
             found[("external_id", external_id)] = record_id
-            live.add(record_id)
-        live = set(
-            model.objects.filter(pk__in=live, archived_at__isnull=True).values_list("pk", flat=True)
-        )
-        found = {key: pk for key, pk in found.items() if pk in live}
-    if wanted["email"]:
-        for folded, pk in (
-            Email.objects.filter(
-                address_casefold__in=wanted["email"], **{f"{owner}__archived_at__isnull": True}
-            )
-            .order_by(f"{owner}_id")
-            .values_list("address_casefold", f"{owner}_id")
+    for kind, child, column in (
+        ("email", Email._meta.db_table, "address_casefold"),
+        ("phone", Phone._meta.db_table, "e164"),
+    ):
+        if not wanted[kind]:
+            continue
+        for value, record_id in _select(
+            sql.SQL(
+                "SELECT DISTINCT ON (c.{column}) c.{column}, c.{owner} FROM {child} AS c "
+                "JOIN {table} AS r ON r.id = c.{owner} AND r.archived_at IS NULL "
+                "WHERE c.{column} = ANY(%s) ORDER BY c.{column}, c.{owner}"
+            ).format(
+                column=sql.Identifier(column),
+                owner=sql.Identifier(owner),
+                child=sql.Identifier(child),
+                table=sql.Identifier(table),
+            ),
+            [list(wanted[kind])],
         ):
-            found.setdefault(("email", folded), pk)
-    if wanted["phone"]:
-        for e164, pk in (
-            Phone.objects.filter(
-                e164__in=wanted["phone"], **{f"{owner}__archived_at__isnull": True}
-            )
-            .order_by(f"{owner}_id")
-            .values_list("e164", f"{owner}_id")
-        ):
-            found.setdefault(("phone", e164), pk)
+            found[(kind, value)] = record_id
     if wanted["tax_number"] and model is Company:
-        for tax, pk in (
-            Company.objects.filter(tax_number__in=wanted["tax_number"], archived_at__isnull=True)
-            .order_by("pk")
-            .values_list("tax_number", "pk")
+        for tax, record_id in _select(
+            sql.SQL(
+                "SELECT DISTINCT ON (tax_number) tax_number, id FROM {} "
+                "WHERE tax_number = ANY(%s) AND archived_at IS NULL ORDER BY tax_number, id"
+            ).format(sql.Identifier(table)),
+            [list(wanted["tax_number"])],
         ):
-            found.setdefault(("tax_number", tax), pk)
+            found[("tax_number", tax)] = record_id
     matches = {}
     for row in rows:
         for key in row.match_keys():
@@ -506,7 +583,218 @@ def iter_job_rows(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
     yield from open_job_table(job).iter_rows()
 
 
+# ---------------------------------------------------------------- converted rows
+
+# Bump when what ConvertedRows stores (or how a row is converted) changes.
+CONVERTED_FORMAT = 1
+_CONVERTED_SUFFIX = ".converted.jsonl"
+
+
+class ConvertedRows:
+    """The check's converted rows, kept beside the upload so the run does not convert again.
+
+    One JSON line per row of the file, in order, after a first line with the converter's
+    signature: `[row_number]` for a failing row (the run only counts it), the record's
+    parts for a valid one. The run reads them only when its converter computes the same
+    signature; otherwise (or without the file) it converts the rows itself, as before.
+    Written to a temporary name and renamed, so a check killed halfway leaves nothing.
+    """
+
+    def __init__(self, job: ImportJob):
+        try:
+            self.path: Path | None = Path(job_path(job) + _CONVERTED_SUFFIX)
+        except (NotImplementedError, ValueError):
+            self.path = None
+
+    def discard(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def writer(self, signature: str | None) -> "_ConvertedWriter | None":
+        self.discard()
+        if self.path is None or signature is None:
+            return None
+        return _ConvertedWriter(self.path, signature)
+
+    def read(self, signature: str | None, *, skip: int = 0) -> Iterator[ConvertedRow] | None:
+        """The stored rows after the first `skip`, or None if there are none for `signature`."""
+        if self.path is None or signature is None:
+            return None
+        try:
+            handle = self.path.open(encoding="utf-8")
+        except OSError:
+            return None
+        if json.loads(handle.readline() or "{}").get("signature") != signature:
+            handle.close()
+            return None
+        return _read_converted(handle, skip)
+
+
+class _ConvertedWriter:
+    def __init__(self, path: Path, signature: str):
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.handle = self.partial.open("w", encoding="utf-8")
+        self.handle.write(json.dumps({"signature": signature}) + "\n")
+        self.lines: list[str] = []
+
+    def add(self, row: ConvertedRow) -> None:
+        record = row.record
+        if record is None:
+            self.lines.append(f"[{row.row_number}]")
+        else:
+            fields = {}
+            dates = {}
+            for name, value in record.fields.items():
+                if isinstance(value, dt.date):
+                    dates[name] = value.isoformat()
+                else:
+                    fields[name] = value
+            self.lines.append(
+                json.dumps(
+                    [
+                        row.row_number,
+                        fields,
+                        dates,
+                        record.custom,
+                        record.phones,
+                        record.emails,
+                        record.messengers,
+                        record.tags,
+                        record.addresses,
+                        record.company_name,
+                        record.company_tax_number,
+                        record.consents,
+                        record.note,
+                        row.external_id,
+                        row.custom_defaults,
+                        row.source_name,
+                    ],
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+            )
+        if len(self.lines) >= 10_000:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.lines:
+            self.lines.append("")
+            self.handle.write("\n".join(self.lines))
+            self.lines = []
+
+    def close(self) -> None:
+        self._flush()
+        self.handle.close()
+        os.replace(self.partial, self.path)
+
+    def abandon(self) -> None:
+        self.handle.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def _read_converted(handle: Any, skip: int) -> Iterator[ConvertedRow]:
+    with handle:
+        for index, line in enumerate(handle):
+            if index < skip:
+                continue
+            parts = json.loads(line)
+            if len(parts) == 1:
+                yield ConvertedRow(row_number=parts[0], record=None)
+                continue
+            (
+                row_number,
+                fields,
+                dates,
+                custom,
+                phones,
+                emails,
+                messengers,
+                tags,
+                addresses,
+                company_name,
+                company_tax_number,
+                consents,
+                note,
+                external_id,
+                custom_defaults,
+                source_name,
+            ) = parts
+            for name, value in dates.items():
+                fields[name] = dt.date.fromisoformat(value)
+            record = BulkRecord(
+                row_number=row_number,
+                fields=fields,
+                custom=custom,
+                phones=[tuple(phone) for phone in phones],
+                emails=emails,
+                messengers=[tuple(item) for item in messengers],
+                tags=tags,
+                addresses=addresses,
+                company_name=company_name,
+                company_tax_number=company_tax_number,
+                consents=consents,
+                note=note,
+            )
+            yield ConvertedRow(
+                row_number=row_number,
+                record=record,
+                external_id=external_id,
+                custom_defaults=custom_defaults,
+                source_name=source_name,
+            )
+
+
 # ---------------------------------------------------------------- check
+
+
+class _InFileKeys:
+    """The match keys of the file's valid rows, in PostgreSQL: which rows repeat an earlier one.
+
+    A row counts as a duplicate within the file when one of its keys (external id,
+    e-mail, phone, tax number) belongs to an earlier valid row and it matches no
+    existing record. Kept in a temporary table, not a Python set: a million rows have
+    millions of keys, and the count is one window query at the end.
+    """
+
+    table = "import_check_keys"
+
+    def __init__(self) -> None:
+        self.created = False
+
+    def add(self, keys: list[tuple[str, int, bool]]) -> None:
+        from crm.actions.bulk import _copy
+
+        if not keys:
+            return
+        if not self.created:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS import_check_keys")
+                cursor.execute(
+                    "CREATE TEMP TABLE import_check_keys "
+                    "(key text NOT NULL, row_number integer NOT NULL, existing boolean NOT NULL)"
+                )
+            self.created = True
+        _copy(self.table, ("key", "row_number", "existing"), keys)
+
+    def repeated_rows(self) -> int:
+        if not self.created:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(DISTINCT row_number) FROM ("
+                " SELECT row_number, existing,"
+                " min(row_number) OVER (PARTITION BY key) AS first_row"
+                " FROM import_check_keys) AS keyed "
+                "WHERE NOT existing AND first_row < row_number"
+            )
+            return int(cursor.fetchone()[0])
+
+    def drop(self) -> None:
+        if self.created:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS import_check_keys")
+            self.created = False
 
 
 def check_file(
@@ -524,43 +812,64 @@ def check_file(
         "in_file": 0,
         "by": {"external_id": 0, "email": 0, "phone": 0, "tax_number": 0},
     }
-    seen: set[tuple[str, str]] = set()
     failing = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, after saving)
         "w+", encoding="utf-8-sig", newline="", suffix=".csv", delete=False
     )
     writer = csv.writer(failing, delimiter=";")
     writer.writerow([*converter.headers, _("Why")])
     batch: list[ConvertedRow] = []
+    # The converted rows for the run (only for the job's own file: `rows` is a test's).
+    stored = ConvertedRows(job)
+    converted = stored.writer(converter.signature(job)) if rows is None else None
+    if rows is not None:
+        stored.discard()
+    keys_table = _InFileKeys()
 
     def flush() -> None:
         matches = match_existing(job.entity, batch)
+        found: list[tuple[str, int, bool]] = []
         for row in batch:
             match = matches.get(row.row_number)
-            keys = row.match_keys()
             if match is not None:
                 duplicates["existing"] += 1
                 duplicates["by"][match[1]] += 1
-            elif any(key in seen for key in keys):
-                duplicates["in_file"] += 1
-            seen.update(keys)
+            found += [
+                (f"{kind}:{value}", row.row_number, match is not None)
+                for kind, value in row.match_keys()
+            ]
+        keys_table.add(found)
         batch.clear()
 
-    for row_number, cells in rows if rows is not None else iter_job_rows(job):
-        counts["rows"] += 1
-        row = converter.convert(row_number, cells)
-        if row.record is None:
-            counts["invalid"] += 1
-            why = errors_text(converter, row)
-            writer.writerow([*cells, why])
-            for column, message in row.errors:
-                if len(kept) < ERRORS_KEPT:
-                    kept.append([row_number, converter.column_name(column), message])
-            continue
-        counts["valid"] += 1
-        batch.append(row)
-        if len(batch) >= CHUNK_ROWS:
-            flush()
-    flush()
+    try:
+        for row_number, cells in rows if rows is not None else iter_job_rows(job):
+            counts["rows"] += 1
+            row = converter.convert_cells(row_number, cells)
+            if converted is not None:
+                converted.add(row)
+            if row.record is None:
+                counts["invalid"] += 1
+                why = errors_text(converter, row)
+                writer.writerow([*cells, why])
+                for column, message in row.errors:
+                    if len(kept) < ERRORS_KEPT:
+                        kept.append([row_number, converter.column_name(column), message])
+                continue
+            counts["valid"] += 1
+            batch.append(row)
+            if len(batch) >= CHUNK_ROWS:
+                flush()
+        flush()
+        duplicates["in_file"] = keys_table.repeated_rows()
+    except BaseException:
+        if converted is not None:
+            converted.abandon()
+        failing.close()
+        Path(failing.name).unlink(missing_ok=True)
+        raise
+    finally:
+        keys_table.drop()
+    if converted is not None:
+        converted.close()
     failing.close()
     summary = {**counts, "errors": kept, "duplicates": duplicates}
     job.check_summary = summary
@@ -650,21 +959,7 @@ def _write_chunk(job: ImportJob, rows: list[ConvertedRow], acting_user: Any) -> 
         counts.created += len(outcome.created)
         counts.updated += len(outcome.updated)
         counts.skipped += len(to_write) - len(outcome.created) - len(outcome.updated)
-        links = []
-        for row_number, external_id in external.items():
-            linked_id: int | None = outcome.created.get(row_number) or (
-                outcome.updated[row_number][0] if row_number in outcome.updated else None
-            )
-            if linked_id is not None:
-                links.append(
-                    ExternalRecordId(
-                        record_type=record_type,
-                        external_id=external_id,
-                        record_id=linked_id,
-                        job=job,
-                    )
-                )
-        ExternalRecordId.objects.bulk_create(links, ignore_conflicts=True)
+        _link_external_ids(job, record_type, external, outcome)
         if later and len(later) == len(pending):
             raise RuntimeError(
                 "import wave made no progress"
@@ -672,6 +967,31 @@ def _write_chunk(job: ImportJob, rows: list[ConvertedRow], acting_user: Any) -> 
         pending = later
     _save_imported(imported)
     return counts
+
+
+def _link_external_ids(
+    job: ImportJob, record_type: str, external: dict[int, str], outcome: BulkOutcome
+) -> None:
+    """Remember the file's external ids of the records written (one INSERT ... SELECT)."""
+    external_ids, record_ids = [], []
+    for row_number, external_id in external.items():
+        linked_id: int | None = outcome.created.get(row_number) or (
+            outcome.updated[row_number][0] if row_number in outcome.updated else None
+        )
+        if linked_id is not None:
+            external_ids.append(external_id)
+            record_ids.append(linked_id)
+    if not external_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {} (record_type, external_id, record_id, job_id, created_at) "
+                "SELECT %s, x, r, %s, %s FROM unnest(%s::text[], %s::bigint[]) AS u(x, r) "
+                "ON CONFLICT DO NOTHING"
+            ).format(sql.Identifier(ExternalRecordId._meta.db_table)),
+            [record_type, job.pk, timezone.now(), external_ids, record_ids],
+        )
 
 
 def _consent_text(job: ImportJob) -> str:
@@ -751,28 +1071,30 @@ def _run_locked(
     converter = RowConverter(job, create_sources=True)
     only_valid = (job.options or {}).get("only_valid", True)
     done = job.rows_done
-    seen = 0
     chunk: list[ConvertedRow] = []
     started = time.monotonic()
     try:
-        for row_number, cells in rows if rows is not None else iter_job_rows(job):
-            seen += 1
-            if seen <= done:
-                continue  # committed by an earlier run
-            chunk.append(converter.convert(row_number, cells))
+        for row in _rows_to_write(job, converter, rows, done):
+            if row.record is not None:
+                if row.source_name:
+                    source_id = converter._source_id(row.source_name)
+                    if source_id is not None:
+                        row.record.fields["source_id"] = source_id
+                converter.apply_responsible(row)
+            chunk.append(row)
             if len(chunk) >= CHUNK_ROWS:
                 job = _commit_chunk(job, chunk, done, acting_user, only_valid)
                 done += len(chunk)
                 chunk = []
                 if job.status != ImportStatus.RUNNING:
-                    return job
+                    return _stopped(job)
                 if after_chunk is not None:
                     after_chunk(job)
         if chunk:
             job = _commit_chunk(job, chunk, done, acting_user, only_valid)
             done += len(chunk)
             if job.status != ImportStatus.RUNNING:
-                return job
+                return _stopped(job)
             if after_chunk is not None:
                 after_chunk(job)
     except ImportRunStopped:
@@ -799,9 +1121,43 @@ def _run_locked(
             locked.save()
             job_pk = locked.pk
             transaction.on_commit(lambda: _send_done_email(job_pk))
+    ConvertedRows(job).discard()
     logger.info("import %s done: %s rows in %.1f s", job.pk, done, time.monotonic() - started)
     job.refresh_from_db()
     return job
+
+
+def _stopped(job: ImportJob) -> ImportJob:
+    """The run found the job cancelled: the check's converted rows are no longer needed."""
+    if job.status == ImportStatus.CANCELLED:
+        ConvertedRows(job).discard()
+    return job
+
+
+def _rows_to_write(
+    job: ImportJob,
+    converter: RowConverter,
+    rows: Iterator[tuple[int, list[str]]] | None,
+    done: int,
+) -> Iterator[ConvertedRow]:
+    """The file's rows after the first `done` (committed by an earlier run), converted.
+
+    From the check's stored rows when they were made for this very file, mapping and
+    workspace rules (ConvertedRows), else converted here.
+    """
+    stored = (
+        None if rows is not None else ConvertedRows(job).read(converter.signature(job), skip=done)
+    )
+    if stored is not None:
+        logger.info("import %s: reusing the check's converted rows", job.pk)
+        yield from stored
+        return
+    seen = 0
+    for row_number, cells in rows if rows is not None else iter_job_rows(job):
+        seen += 1
+        if seen <= done:
+            continue
+        yield converter.convert_cells(row_number, cells)
 
 
 def _commit_chunk(

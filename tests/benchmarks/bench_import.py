@@ -12,9 +12,10 @@ birthday, position, address, tags, telegram, consent, note, pinned note, externa
 rows match existing contacts by e-mail. Then, in a fresh worker process (so its peak
 memory is the import's own), times the wizard's path: upload accepted (file stored,
 header read) -> mapping -> check (every row validated, duplicates counted, failing
-rows' CSV) -> run (chunks of 5,000: validation, duplicate matching, set-based writes of
-records, phones, e-mails, messengers, tags, consents, notes, history and undo data, each
-chunk committed with its checkpoint) -> summary; then the undo. For scale it times a
+rows' CSV, the converted rows kept for the run) -> run (chunks of 5,000 of the check's
+converted rows: duplicate matching, set-based writes of records, phones, e-mails,
+messengers, tags, consents, notes, history and undo data, each chunk committed with its
+checkpoint) -> summary; then the undo. For scale it times a
 bare COPY of the same rows into a 20-column text table.
 
 Targets: 100,000 rows <= 10 s end to end, worker peak memory <= 400 MB; 1,000,000
