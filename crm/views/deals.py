@@ -22,6 +22,7 @@ from crm.models import Deal, Pipeline, StageKind, Tag
 from crm.selectors import deals as selectors
 from crm.selectors.access import get_visible_company, get_visible_contact
 from crm.views.common import all_errors, back_url, crm_view, member, querystring
+from crm.views.deal_cards import BoardCardRenderer
 from crm.views.timeline import timeline_context
 from tenants.members.models import User
 
@@ -71,9 +72,10 @@ def deal_board(request: HttpRequest) -> HttpResponse:
     filters.archived = False
     board = selectors.deal_board(user, pipeline, filters)
     stages = [column.stage for column in board.columns]
+    cards = BoardCardRenderer(request, money)
     for column in board.columns:
         # Every card of a column offers the same "Move to" choices: build them once.
-        column.move_options = format_html_join(  # type: ignore[attr-defined]
+        move_options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
@@ -85,14 +87,7 @@ def deal_board(request: HttpRequest) -> HttpResponse:
                 for stage in stages
             ),
         )
-        ids = [deal.pk for deal in column.deals]
-        for index, deal in enumerate(column.deals):
-            deal.up_before = ids[index - 1] if index > 0 else None  # type: ignore[attr-defined]
-            deal.down_before = (  # type: ignore[attr-defined]
-                ids[index + 2]
-                if index + 2 < len(ids)
-                else ("end" if index + 1 < len(ids) else None)
-            )
+        column.cards_html = cards.cards(column.deals, move_options)  # type: ignore[attr-defined]
     context = {
         "board": board,
         "stages": stages,
