@@ -571,7 +571,7 @@ def deal_forecast(
             deals.order_by()
             .annotate(month=TruncMonth("expected_close_date"))
             .values("responsible_id", "month", "currency")
-            .annotate(weighted=Sum(_weighted("amount")), total=Sum("amount"), number=Count("id"))
+            .annotate(weighted=Sum(_weighted("amount")), total=Sum("amount"), number=Count("*"))
         )
     from tenants.members.models import User
 
@@ -636,7 +636,7 @@ def _losses(user: Any, *, pipeline: int | None, since: dt.date, sees_all: bool) 
     grouped = list(
         deals.order_by()
         .values("loss_reason_id", lost_from=F("lost_from_stage_id"))
-        .annotate(number=Count("id"))
+        .annotate(number=Count("*"))
     )
     stage_ids = {row["lost_from"] for row in grouped} - {None}
     stages = {

@@ -1,16 +1,18 @@
-"""The kanban board's cards, rendered in Python.
+"""The kanban board's cards and the forecast's cells, rendered in Python.
 
 A board shows up to 25 cards in each of its columns: as template markup each card cost
 three `{% url %}`s, a `{% blocktranslate %}`, the CSRF tag, the money and date filters
 and some forty variable lookups, most of the page's time. Here the URL prefixes, the
 labels, the CSRF field and the page's own address are made once per page and each card
-is one string with its values escaped; the markup is what the template had.
+is one string with its values escaped; the markup is what the template had. The same for
+the forecast's table: a cell per manager and month, each with two amounts and a plural.
 """
 
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from html import escape  # what django.utils.html.escape runs, without the SafeString
+from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils.formats import date_format, get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.models import Deal
 
@@ -133,3 +136,34 @@ class BoardCardRenderer:
             f'<button type="submit" class="secondary small">{self._move_to}</button>'
             f"{buttons}</form></li>"
         )
+
+
+def forecast_cells(
+    forecast: Any, money: Callable[[Decimal | None, str], str]
+) -> dict[int, SafeString]:
+    """The `<td>`s of every row of `forecast` (and of its total, under key 0), by the row's
+    position in `forecast.rows` plus one."""
+    format_money = MoneyFormat(money)
+    months = [(month, escape(date_format(month, "F Y"))) for month in forecast.months]
+
+    def row_cells(row: Any, extra: str) -> SafeString:
+        cells = []
+        for month, label in months:
+            parts = [
+                f"<strong>{escape(format_money(weighted, currency))}</strong><br>"
+                f'<span class="muted small-text">{escape(format_money(total, currency))} · '
+                + escape(
+                    ngettext("%(counter)s deal", "%(counter)s deals", count) % {"counter": count}
+                )
+                + "</span>"
+                for currency, weighted, total, count in row.cell(month)
+            ]
+            cells.append(
+                f'<td class="num forecast-cell" data-label="{label}"{extra}>'
+                f"{'<br>'.join(parts) or '—'}</td>"
+            )
+        return mark_safe("".join(cells))  # noqa: S308 (every value is escaped above)
+
+    result = {index: row_cells(row, "") for index, row in enumerate(forecast.rows, start=1)}
+    result[0] = row_cells(forecast.total, ' data-testid="forecast-total"')
+    return result

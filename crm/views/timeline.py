@@ -29,6 +29,7 @@ from crm.selectors.timeline import (
 )
 from crm.timeline_files import accept_attribute, max_file_bytes
 from crm.views.common import back_url, crm_view, member
+from crm.views.timeline_entries import entries_html
 from tenants.files import attachment_response
 
 QUICK_KINDS = (ActivityKind.CALL, ActivityKind.NOTE, ActivityKind.DOCUMENT)
@@ -72,10 +73,19 @@ def timeline_context(
         related_ids=related_ids,
     )
     open_tasks = tasks_for_record(user, **{f"{record_type}_id": record.pk})
+    timeline_card_url = card_url(record_type, record.pk)
     return {
         "timeline": page,
+        "timeline_entries_html": entries_html(
+            request,
+            page.entries,
+            record_type=record_type,
+            card_url=timeline_card_url,
+            user_id=user.pk,
+            is_admin=bool(user.is_workspace_admin),
+        ),
         "timeline_record_type": record_type,
-        "timeline_card_url": card_url(record_type, record.pk),
+        "timeline_card_url": timeline_card_url,
         "timeline_url": reverse("crm_timeline", args=[record_type, record.pk]),
         "timeline_log_url": reverse("crm_activity_log", args=[record_type, record.pk]),
         "timeline_kinds": ActivityKind.choices,
@@ -337,6 +347,7 @@ def activity_versions_page(request: HttpRequest, activity_id: int) -> HttpRespon
         "crm/timeline/versions.html",
         {
             "activity": activity,
+            "activity_html": entries_html(request, [activity]),
             "versions": activity_versions(activity),
             "record": record,
             "record_name": record_name(record),
