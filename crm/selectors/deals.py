@@ -347,10 +347,15 @@ def deals_for_list(user: Any, filters: DealFilter, sort: str) -> QuerySet[Deal]:
 
 
 def client_deals(
-    user: Any, *, contact: Contact | None = None, company: Company | None = None, limit: int = 20
+    user: Any,
+    *,
+    contact: Contact | None = None,
+    company: Company | None = None,
+    limit: int = 20,
+    sees_all: bool | None = None,
 ) -> list[Deal]:
     """The deals of a client's card (open first, then newest), as far as `user` may see them."""
-    deals = visible_deals(user).filter(archived_at__isnull=True)
+    deals = visible_deals(user, sees_all=sees_all).filter(archived_at__isnull=True)
     if contact is not None:
         deals = deals.filter(contact_id=contact.pk)
     if company is not None:

@@ -76,13 +76,13 @@ class TaskRowRenderer:
         if task.due_has_time:
             shown += f", {due:%H:%M}"
         client = ""
-        if task.contact_id:
+        if task.contact_id and task.contact:
             name = escape(task.contact.display_name)
             client = f'<a href="{self._contacts_root}{task.contact_id}/">{name}</a>'
-        elif task.company_id:
+        elif task.company_id and task.company:
             name = escape(task.company.display_name)
             client = f'<a href="{self._companies_root}{task.company_id}/">{name}</a>'
-        if task.deal_id:
+        if task.deal_id and task.deal:
             client += (" · " if client else "") + escape(task.deal.title)
         assignee = (
             f'<td data-label="{label["assignee"]}">{escape(task.assignee.display_name)}</td>'

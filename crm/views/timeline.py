@@ -61,7 +61,12 @@ def _record_type(record_type: str) -> str:
 
 
 def timeline_context(
-    request: HttpRequest, record_type: str, record: Any, *, related_ids: list[int] | None = None
+    request: HttpRequest,
+    record_type: str,
+    record: Any,
+    *,
+    related_ids: list[int] | None = None,
+    settings_row: Any = None,
 ) -> dict[str, Any]:
     """What `crm/timeline/_timeline.html` needs for `record`'s card (4 or 5 queries)."""
     user = member(request)
@@ -72,7 +77,9 @@ def timeline_context(
         TimelineQuery.from_params(request.GET, prefix=PREFIX),
         related_ids=related_ids,
     )
-    open_tasks = tasks_for_record(user, **{f"{record_type}_id": record.pk})
+    open_tasks = tasks_for_record(
+        user, settings_row=settings_row, **{f"{record_type}_id": record.pk}
+    )
     timeline_card_url = card_url(record_type, record.pk)
     return {
         "timeline": page,

@@ -45,7 +45,8 @@ KIND_ICONS = {
 
 
 def _icon(name: str) -> str:
-    return str(heroicon_mini(name, **{"class": "icon", "aria_hidden": "true"}))
+    attributes: dict[str, Any] = {"class": "icon", "aria_hidden": "true"}
+    return str(heroicon_mini(name, **attributes))
 
 
 def _url_parts(name: str) -> tuple[str, str]:
@@ -206,7 +207,7 @@ class TimelineEntryRenderer:
             return (
                 f'<p class="small-text"><a href="{self._url("file", entry.pk)}" download>'
                 f"{_icon('arrow-down-tray')}{escape(entry.file_name)}</a> "
-                f'<span class="muted">{escape(filesizeformat(entry.file_size))}</span></p>'
+                f'<span class="muted">{escape(filesizeformat(entry.file_size or 0))}</span></p>'
             )
         return ""
 
