@@ -172,6 +172,10 @@ def seed_deals(context: SeedContext, count: int) -> None:
         if number % 10_000 == 9_999:
             _flush(deals, changes, history)
     _flush(deals, changes, history)
+    # COPY bypasses the actions: rebuild the board's and forecast's totals once at the end.
+    from crm.actions.deal_totals import refresh_deal_totals
+
+    refresh_deal_totals(None)
     context.deal_ids = [*context.deal_ids, *ids]
     context.count("deals", count)
 
@@ -226,6 +230,6 @@ SEED_STEPS.append(
         name="deals",
         run=seed_deals,
         help="Add N deals over the workspace's pipelines, with their stage changes.",
-        tables=("crm_deal", "crm_dealstagechange"),
+        tables=("crm_deal", "crm_dealstagechange", "crm_dealtotal"),
     )
 )

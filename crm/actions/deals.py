@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from crm import normalize
+from crm.actions.deal_totals import refresh_after_write, refresh_deal_totals, totals_key
 from crm.custom_values import clean_custom_values, default_currency, missing_required_fields
 from crm.errors import CrmNotFoundError, CrmValidationError, ErrorCode
 from crm.history import FORM, SYSTEM, Changeset, ChangeSource, json_value
@@ -546,6 +547,7 @@ def create_deal(*, acting_user: User, data: Mapping[str, Any], source: ChangeSou
     deal.board_position = _top_position(stage.pk)
     _refresh_search(deal)
     deal.save()
+    refresh_deal_totals([deal.stage_id])
     deal.tags.set(_resolve_tags(tag_names))
     DealStageChange.objects.create(
         deal=deal,
@@ -579,6 +581,7 @@ def update_deal(
     ensure_workspace_writable()
     _ensure_active(acting_user)
     record = _locked_deal(acting_user, deal)
+    totals_before = totals_key(record)
     before = deal_snapshot(record)
     current_tags = before["tags"]
     already_missing = _missing(record, current_tags)
@@ -669,6 +672,7 @@ def update_deal(
         record.loss_comment = loss_comment
     _refresh_search(record)
     record.save()
+    refresh_after_write(totals_before, record)
     if "tags" in changes:
         record.tags.set(_resolve_tags(tag_names))
     _save_history(acting_user, source, record, before)
@@ -705,6 +709,7 @@ def move_deal(
         reason = _resolve_loss_reason(loss_reason, errors)
     errors.raise_if_any()
     before = deal_snapshot(record)
+    totals_before = totals_key(record)
     changing_column = target.pk != record.stage_id
     if changing_column:
         _enter_stage(
@@ -720,6 +725,7 @@ def move_deal(
     else:
         record.board_position = _position_before(target.pk, before_deal, record.pk)
     record.save()
+    refresh_after_write(totals_before, record)
     if changing_column:
         _save_history(acting_user, source, record, before)
     return record
@@ -750,6 +756,7 @@ def win_deal(
     if target is None:
         raise CrmValidationError({"stage": [_("The pipeline has no won stage.")]})
     before = deal_snapshot(record)
+    totals_before = totals_key(record)
     if target.pk != record.stage_id:
         _enter_stage(
             record,
@@ -761,6 +768,7 @@ def win_deal(
         )
         record.board_position = _top_position(target.pk)
         record.save()
+        refresh_after_write(totals_before, record)
         _save_history(acting_user, source, record, before)
     return record
 
@@ -787,6 +795,7 @@ def lose_deal(
     errors.raise_if_any()
     assert target is not None  # noqa: S101
     before = deal_snapshot(record)
+    totals_before = totals_key(record)
     if target.pk != record.stage_id:
         _enter_stage(
             record,
@@ -801,6 +810,7 @@ def lose_deal(
         record.loss_reason = reason
         record.loss_comment = _text(loss_comment, 2000)
     record.save()
+    refresh_after_write(totals_before, record)
     _save_history(acting_user, source, record, before)
     return record
 
@@ -840,6 +850,7 @@ def reopen_deal(
     if target is None:
         raise CrmValidationError({"stage": [_("The pipeline has no open stage.")]})
     before = deal_snapshot(record)
+    totals_before = totals_key(record)
     _enter_stage(
         record,
         target,
@@ -851,6 +862,7 @@ def reopen_deal(
     record.closed_at = None
     record.board_position = _top_position(target.pk)
     record.save()
+    refresh_after_write(totals_before, record)
     _save_history(acting_user, source, record, before)
     return record
 
@@ -868,6 +880,7 @@ def _set_deal_archived(
     if not archived:
         record.board_position = _top_position(record.stage_id)
     record.save(update_fields=["archived_at", "board_position", "updated_at"])
+    refresh_deal_totals([record.stage_id])
     changes = Changeset(acting_user, source)
     changes.add(RecordType.DEAL, record.pk, "archived_at", before, json_value(record.archived_at))
     changes.save()
@@ -1073,6 +1086,7 @@ def update_stage(
             status=found.kind,
             closed_at=None if found.kind == StageKind.OPEN else now,
         )
+        refresh_deal_totals([found.pk])
     return found
 
 
@@ -1164,6 +1178,7 @@ def archive_stage(
             ],
             batch_size=500,
         )
+        refresh_deal_totals([found.pk, target.pk])
         changes = Changeset(acting_user, SYSTEM, at=now)
         for deal in deals:
             changes.add(RecordType.DEAL, deal.pk, "stage", found.pk, target.pk)

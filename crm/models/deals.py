@@ -220,3 +220,42 @@ class DealStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class DealTotal(models.Model):
+    """How many unarchived deals, and their summed amount, share one (pipeline, stage,
+    status, manager, currency, expected close month): what the kanban board's column
+    headers and the forecast add up, read from a few hundred rows instead of every deal.
+
+    Kept by crm.actions.deal_totals: every action that writes deals recomputes the rows
+    of the stages it touched, in its own transaction, from the deals themselves (so a
+    row is always the aggregate of its deals as of the last write, never a running sum
+    that could drift). Only viewers who see every deal read them; a member who sees only
+    their own clients, and filters the rows cannot answer (tag, search), aggregate the
+    deals live (crm.selectors.deals).
+    """
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=DealStatus.choices)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    # The first day of the deals' expected close month; None for deals without a date.
+    close_month = models.DateField(null=True, blank=True)
+    deals = models.PositiveIntegerField()
+    # None when none of the deals has an amount (the board then shows no sum for them).
+    amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "stage", "status", "responsible", "currency", "close_month"],
+                nulls_distinct=False,
+                name="crm_deal_total_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.responsible_id}/{self.currency}: {self.deals}"

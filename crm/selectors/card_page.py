@@ -22,6 +22,7 @@ from crm.models import (
     ConsentRecord,
     Contact,
     ContactCompany,
+    CrmSettings,
     Email,
     Merge,
     Messenger,
@@ -70,9 +71,12 @@ def _when(value: Any) -> Any:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def contact_card_page(user: Any, contact_id: int) -> ContactCard:
-    """The contact's card (as crm.selectors.cards.contact_card) in one query plus history."""
-    sees_all = sees_all_clients(user)
+def contact_card_page(
+    user: Any, contact_id: int, *, settings_row: CrmSettings | None = None
+) -> ContactCard:
+    """The contact's card (as crm.selectors.cards.contact_card) in one query plus history
+    (plus the CRM settings unless the caller read them: `settings_row`)."""
+    sees_all = sees_all_clients(user, settings_row)
     links = ContactCompany.objects.filter(contact=OuterRef("pk")).order_by("id")
     if not sees_all:
         links = links.filter(company__responsible_id=user.pk)
@@ -165,10 +169,12 @@ def _cache_collections(record: Any, **collections: list[Any]) -> None:
     cache.update(collections)
 
 
-def company_card_page(user: Any, company_id: int) -> CompanyCard:
+def company_card_page(
+    user: Any, company_id: int, *, settings_row: CrmSettings | None = None
+) -> CompanyCard:
     """The company's card (as crm.selectors.cards.company_card): its row, its contact
     persons with their phones, and its history."""
-    sees_all = sees_all_clients(user)
+    sees_all = sees_all_clients(user, settings_row)
     links = (
         ContactCompany.objects.select_related("contact")
         .prefetch_related(

@@ -32,6 +32,7 @@ from crm.models import (
     Deal,
     DealStageChange,
     DealStatus,
+    DealTotal,
     LossReason,
     Pipeline,
     RecordType,
@@ -40,6 +41,24 @@ from crm.models import (
 from crm.selectors.access import sees_all_clients
 
 BOARD_CARDS_PER_COLUMN = 25
+# What a board card shows (crm.views.deal_cards), and no more: a board loads 150+ cards.
+BOARD_CARD_FIELDS = (
+    "id",
+    "title",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "board_position",
+    "contact__surname",
+    "contact__first_name",
+    "contact__patronymic",
+    "company__name",
+    "responsible__full_name",
+    "responsible__email",
+)
 LIST_PAGE_SIZE = 50
 FORECAST_MONTHS = 6
 
@@ -217,6 +236,60 @@ class Board:
     columns: list[BoardColumn]
 
 
+def totals_answer(filters: DealFilter, *, sees_all: bool) -> bool:
+    """Whether the DealTotal rows hold the sums asked: for a viewer who sees every deal,
+    of unarchived deals filtered at most by pipeline, stage, status, manager and close
+    month (the rows' own keys). Anything else is summed from the deals themselves."""
+    return (
+        sees_all
+        and not filters.archived
+        and not (filters.tag or filters.contact or filters.company or filters.q)
+    )
+
+
+def _filtered_totals(filters: DealFilter) -> QuerySet[DealTotal]:
+    totals = DealTotal.objects.all()
+    if filters.pipeline:
+        totals = totals.filter(pipeline_id=filters.pipeline)
+    if filters.stage:
+        totals = totals.filter(stage_id=filters.stage)
+    if filters.status:
+        totals = totals.filter(status=filters.status)
+    if filters.responsible:
+        totals = totals.filter(responsible_id=filters.responsible)
+    if filters.close_month:
+        totals = totals.filter(close_month=filters.close_month)
+    return totals
+
+
+def column_totals(
+    user: Any, pipeline: Pipeline, filters: DealFilter, *, sees_all: bool | None = None
+) -> list[dict[str, Any]]:
+    """(stage_id, currency, number, total) of the pipeline's deals `user` may see, one
+    query: from DealTotal (a few hundred rows) when it can answer, else from the deals."""
+    if sees_all is None:
+        sees_all = sees_all_clients(user)
+    rows: QuerySet[Any, Any]
+    if totals_answer(filters, sees_all=sees_all):
+        rows = (
+            _filtered_totals(filters)
+            .filter(pipeline_id=pipeline.pk)
+            .order_by()
+            .values("stage_id", "currency")
+            .annotate(number=Sum("deals"), total=Sum("amount"))
+        )
+    else:
+        # A deal carries a tag once, so the tag filter's join adds no duplicate rows.
+        deals = filters.apply(visible_deals(user, sees_all=sees_all))
+        rows = (
+            deals.filter(pipeline_id=pipeline.pk)
+            .order_by()
+            .values("stage_id", "currency")
+            .annotate(number=Count("*"), total=Sum("amount"))
+        )
+    return [dict(row) for row in rows]
+
+
 def deal_board(
     user: Any,
     pipeline: Pipeline,
@@ -224,21 +297,16 @@ def deal_board(
     *,
     per_column: int = BOARD_CARDS_PER_COLUMN,
 ) -> Board:
-    """The pipeline's columns: every deal counted and summed (one aggregate query), the
-    first `per_column` cards of each column (one query for ids, one for the cards).
+    """The pipeline's columns: every deal counted and summed (column_totals: one query),
+    the first `per_column` cards of each column (one query for ids, one for the cards).
 
-    Four queries whatever the number of deals or stages.
+    Five queries at most whatever the number of deals or stages.
     """
     stages = pipeline_stages(pipeline.pk)
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
-    # A deal carries a tag once, so the tag filter's join adds no duplicate rows.
-    deals = filters.apply(visible_deals(user)).filter(pipeline_id=pipeline.pk)
-    totals = (
-        deals.order_by()
-        .values("stage_id", "currency")
-        .annotate(number=Count("*"), total=Sum("amount"))
-    )
-    for row in totals:
+    sees_all = sees_all_clients(user)
+    deals = filters.apply(visible_deals(user, sees_all=sees_all)).filter(pipeline_id=pipeline.pk)
+    for row in column_totals(user, pipeline, filters, sees_all=sees_all):
         column = columns.get(row["stage_id"])
         if column is None:
             continue
@@ -247,7 +315,7 @@ def deal_board(
             column.sums[row["currency"] or ""] = (
                 column.sums.get(row["currency"] or "", Decimal(0)) + row["total"]
             )
-    if stages:
+    if stages and per_column > 0:
         per_stage = [
             deals.filter(stage_id=stage.pk)
             .order_by("board_position", "id")
@@ -259,6 +327,7 @@ def deal_board(
         cards = (
             Deal.objects.filter(pk__in=ids)
             .select_related("contact", "company", "responsible")
+            .only(*BOARD_CARD_FIELDS)
             .order_by("board_position", "id")
         )
         for deal in cards:
@@ -278,10 +347,15 @@ def deals_for_list(user: Any, filters: DealFilter, sort: str) -> QuerySet[Deal]:
 
 
 def client_deals(
-    user: Any, *, contact: Contact | None = None, company: Company | None = None, limit: int = 20
+    user: Any,
+    *,
+    contact: Contact | None = None,
+    company: Company | None = None,
+    limit: int = 20,
+    sees_all: bool | None = None,
 ) -> list[Deal]:
     """The deals of a client's card (open first, then newest), as far as `user` may see them."""
-    deals = visible_deals(user).filter(archived_at__isnull=True)
+    deals = visible_deals(user, sees_all=sees_all).filter(archived_at__isnull=True)
     if contact is not None:
         deals = deals.filter(contact_id=contact.pk)
     if company is not None:
@@ -466,7 +540,9 @@ def deal_forecast(
     the deals lost in the last `lost_months` months by the stage they were lost from and
     the reason. Deals without an amount count in `count` but add nothing to the sums.
 
-    Three queries (plus one for the managers' names).
+    Four queries (plus one for the managers' names). A viewer who sees every deal reads
+    the open deals' sums from DealTotal (grouped by stage, so weighting each group's sum
+    by its stage's probability is the same exact decimal sum as weighting each deal).
     """
     today = today or timezone.localdate()
     first = today.replace(day=1)
@@ -474,24 +550,34 @@ def deal_forecast(
     for _index in range(months - 1):
         month_list.append(next_month(month_list[-1]))
     end = next_month(month_list[-1])
-    deals = visible_deals(user).filter(
-        archived_at__isnull=True,
-        status=DealStatus.OPEN,
-        expected_close_date__gte=first,
-        expected_close_date__lt=end,
-    )
-    if pipeline:
-        deals = deals.filter(pipeline_id=pipeline)
-    weighted = ExpressionWrapper(
-        F("amount") * F("stage__probability") / Decimal(100),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    grouped = (
-        deals.order_by()
-        .annotate(month=TruncMonth("expected_close_date"))
-        .values("responsible_id", "month", "currency")
-        .annotate(weighted=Sum(weighted), total=Sum("amount"), number=Count("id"))
-    )
+    sees_all = sees_all_clients(user)
+    grouped: QuerySet[Any]
+    if sees_all:
+        totals = DealTotal.objects.filter(
+            status=DealStatus.OPEN, close_month__gte=first, close_month__lt=end
+        )
+        if pipeline:
+            totals = totals.filter(pipeline_id=pipeline)
+        grouped = (
+            totals.order_by()
+            .values("responsible_id", "currency", month=F("close_month"))
+            .annotate(weighted=Sum(_weighted("amount")), total=Sum("amount"), number=Sum("deals"))
+        )
+    else:
+        deals = visible_deals(user, sees_all=False).filter(
+            archived_at__isnull=True,
+            status=DealStatus.OPEN,
+            expected_close_date__gte=first,
+            expected_close_date__lt=end,
+        )
+        if pipeline:
+            deals = deals.filter(pipeline_id=pipeline)
+        grouped = (
+            deals.order_by()
+            .annotate(month=TruncMonth("expected_close_date"))
+            .values("responsible_id", "month", "currency")
+            .annotate(weighted=Sum(_weighted("amount")), total=Sum("amount"), number=Count("*"))
+        )
     from tenants.members.models import User
 
     rows: dict[int | None, ForecastRow] = {}
@@ -523,7 +609,7 @@ def deal_forecast(
     lost_since = (first - dt.timedelta(days=1)).replace(day=1)
     for _index in range(lost_months - 1):
         lost_since = (lost_since - dt.timedelta(days=1)).replace(day=1)
-    losses = _losses(user, pipeline=pipeline, since=lost_since)
+    losses = _losses(user, pipeline=pipeline, since=lost_since, sees_all=sees_all)
     return Forecast(
         months=month_list,
         rows=sorted(rows.values(), key=lambda r: r.manager_name.casefold()),
@@ -533,9 +619,17 @@ def deal_forecast(
     )
 
 
-def _losses(user: Any, *, pipeline: int | None, since: dt.date) -> list[LossRow]:
+def _weighted(amount: str) -> ExpressionWrapper:
+    """`amount` times its stage's probability, as a share."""
+    return ExpressionWrapper(
+        F(amount) * F("stage__probability") / Decimal(100),
+        output_field=DecimalField(max_digits=24, decimal_places=4),
+    )
+
+
+def _losses(user: Any, *, pipeline: int | None, since: dt.date, sees_all: bool) -> list[LossRow]:
     """Lost deals closed since `since`, by the stage they left for the lost one, and why."""
-    deals = visible_deals(user).filter(
+    deals = visible_deals(user, sees_all=sees_all).filter(
         archived_at__isnull=True,
         status=DealStatus.LOST,
         closed_at__gte=dt.datetime.combine(
@@ -547,7 +641,7 @@ def _losses(user: Any, *, pipeline: int | None, since: dt.date) -> list[LossRow]
     grouped = list(
         deals.order_by()
         .values("loss_reason_id", lost_from=F("lost_from_stage_id"))
-        .annotate(number=Count("id"))
+        .annotate(number=Count("*"))
     )
     stage_ids = {row["lost_from"] for row in grouped} - {None}
     stages = {

@@ -202,9 +202,10 @@ def tasks_for_record(
     company_id: int | None = None,
     deal_id: int | None = None,
     limit: int = 20,
+    settings_row: CrmSettings | None = None,
 ) -> list[Task]:
     """Open tasks of one client or deal, soonest first (the card's "Tasks" section)."""
-    tasks = open_tasks(visible_tasks(user))
+    tasks = open_tasks(visible_tasks(user, settings_row=settings_row))
     if contact_id:
         tasks = tasks.filter(contact_id=contact_id)
     elif company_id:

@@ -32,9 +32,3 @@ def duration(seconds: Any) -> str:
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
-
-
-@register.filter
-def forecast_cell(row: Any, month: Any) -> Any:
-    """A forecast row's (currency, weighted, total, count) entries for `month`."""
-    return row.cell(month)

@@ -28,3 +28,14 @@ def card_tasks(context: Any, record: Any, record_type: str) -> dict[str, Any]:
     if tasks is None:
         tasks = selectors.tasks_for_record(user, **{key: record.pk}) if key else []
     return {"tasks": tasks, "now": timezone.now(), "today": selectors.workspace_today()}
+
+
+@register.simple_tag(takes_context=True)
+def task_rows(context: Any, tasks: Any, show_assignee: Any = False) -> Any:
+    """The `<tr>`s of `tasks` (crm.views.task_rows), the renderer made once per page."""
+    from crm.views.task_rows import TaskRowRenderer
+
+    renderer = context.render_context.get(TaskRowRenderer)
+    if renderer is None:
+        renderer = context.render_context[TaskRowRenderer] = TaskRowRenderer(context["request"])
+    return renderer.rows(tasks, show_assignee=bool(show_assignee))

@@ -22,6 +22,7 @@ from crm.models import Deal, Pipeline, StageKind, Tag
 from crm.selectors import deals as selectors
 from crm.selectors.access import get_visible_company, get_visible_contact
 from crm.views.common import all_errors, back_url, crm_view, member, querystring
+from crm.views.deal_cards import BoardCardRenderer, forecast_cells
 from crm.views.timeline import timeline_context
 from tenants.members.models import User
 
@@ -40,15 +41,25 @@ def _filter_context(request: HttpRequest, filters: selectors.DealFilter) -> dict
     }
 
 
-def _pipeline_from(request: HttpRequest) -> Pipeline:
-    main = actions.ensure_default_pipeline()
+def _active_pipelines() -> list[Pipeline]:
+    """The active pipelines, the main one first: one query once the main one exists."""
+    pipelines = selectors.active_pipelines()
+    if not pipelines:
+        actions.ensure_default_pipeline()
+        pipelines = selectors.active_pipelines()
+    return pipelines
+
+
+def _pipeline_from(request: HttpRequest, pipelines: list[Pipeline] | None = None) -> Pipeline:
+    """The pipeline the request names (404 if not an active one), else the main one."""
+    pipelines = pipelines if pipelines is not None else _active_pipelines()
     wanted = request.GET.get("pipeline") or request.POST.get("pipeline")
-    if wanted and str(wanted).isdigit() and int(wanted) != main.pk:
-        found = Pipeline.objects.filter(pk=int(wanted), archived_at__isnull=True).first()
+    if wanted and str(wanted).isdigit():
+        found = next((p for p in pipelines if p.pk == int(wanted)), None)
         if found is None:
             raise Http404
         return found
-    return main
+    return pipelines[0]
 
 
 def money(amount: Decimal | None, currency: str) -> str:
@@ -65,15 +76,17 @@ def money(amount: Decimal | None, currency: str) -> str:
 @crm_view
 def deal_board(request: HttpRequest) -> HttpResponse:
     user = member(request)
-    pipeline = _pipeline_from(request)
+    pipelines = _active_pipelines()
+    pipeline = _pipeline_from(request, pipelines)
     filters = selectors.DealFilter.from_params(request.GET)
     filters.pipeline = pipeline.pk
     filters.archived = False
     board = selectors.deal_board(user, pipeline, filters)
     stages = [column.stage for column in board.columns]
+    cards = BoardCardRenderer(request, money)
     for column in board.columns:
         # Every card of a column offers the same "Move to" choices: build them once.
-        column.move_options = format_html_join(  # type: ignore[attr-defined]
+        move_options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
@@ -85,18 +98,11 @@ def deal_board(request: HttpRequest) -> HttpResponse:
                 for stage in stages
             ),
         )
-        ids = [deal.pk for deal in column.deals]
-        for index, deal in enumerate(column.deals):
-            deal.up_before = ids[index - 1] if index > 0 else None  # type: ignore[attr-defined]
-            deal.down_before = (  # type: ignore[attr-defined]
-                ids[index + 2]
-                if index + 2 < len(ids)
-                else ("end" if index + 1 < len(ids) else None)
-            )
+        column.cards_html = cards.cards(column.deals, move_options)  # type: ignore[attr-defined]
     context = {
         "board": board,
         "stages": stages,
-        "pipelines": selectors.active_pipelines(),
+        "pipelines": pipelines,
         "pipeline": pipeline,
         **_filter_context(request, filters),
     }
@@ -162,7 +168,7 @@ def deal_move(request: HttpRequest, deal_id: int) -> HttpResponse:
 @crm_view
 def deal_list(request: HttpRequest) -> HttpResponse:
     user = member(request)
-    actions.ensure_default_pipeline()
+    pipelines = _active_pipelines()
     filters = selectors.DealFilter.from_params(request.GET)
     sort = request.GET.get("sort") or "-created"
     if sort not in selectors.LIST_SORTS:
@@ -176,7 +182,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "deals": list(page.object_list),
         "sort": sort,
-        "pipelines": selectors.active_pipelines(),
+        "pipelines": pipelines,
         "stages": stages,
         "statuses": Deal._meta.get_field("status").choices,
         "sort_query": querystring(request.GET, without=("page", "sort")),
@@ -188,17 +194,21 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 @crm_view
 def deal_forecast(request: HttpRequest) -> HttpResponse:
     user = member(request)
-    actions.ensure_default_pipeline()
+    pipelines = _active_pipelines()
     pipeline = request.GET.get("pipeline")
     forecast = selectors.deal_forecast(
         user, pipeline=int(pipeline) if pipeline and pipeline.isdigit() else None
     )
+    cells = forecast_cells(forecast, money)
+    for index, row in enumerate(forecast.rows, start=1):
+        row.cells_html = cells[index]  # type: ignore[attr-defined]
     return render(
         request,
         "crm/deals/forecast.html",
         {
             "forecast": forecast,
-            "pipelines": selectors.active_pipelines(),
+            "total_cells": cells[0],
+            "pipelines": pipelines,
             "pipeline_id": int(pipeline) if pipeline and pipeline.isdigit() else None,
         },
     )

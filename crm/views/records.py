@@ -25,8 +25,13 @@ from crm.forms import (
     messengers_from,
     phones_from,
 )
-from crm.models import Company, Contact, ContactCompany
-from crm.selectors.access import get_visible_company, get_visible_contact
+from crm.models import Company, Contact, ContactCompany, CrmSettings
+from crm.selectors.access import (
+    crm_settings,
+    get_visible_company,
+    get_visible_contact,
+    sees_all_clients,
+)
 from crm.selectors.card_page import company_card_page, contact_card_page
 from crm.selectors.deals import client_deals
 from crm.views.common import (
@@ -96,12 +101,22 @@ def _standard_label(record: Any, name: str) -> str:
     return str(getattr(field, "verbose_name", name)).capitalize()
 
 
+def _settings_for(user: Any) -> CrmSettings | None:
+    """The CRM settings a member's card reads three times (who sees which client, deal,
+    task), read once; None for owners and admins, who see everything without them."""
+    return None if user.is_workspace_admin else crm_settings()
+
+
 @crm_view
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    card = contact_card_page(member(request), contact_id)
+    user = member(request)
+    settings_row = _settings_for(user)
+    card = contact_card_page(user, contact_id, settings_row=settings_row)
     context = _card_context(card, card.contact, CONTACT)
     context["contact"] = card.contact
-    context["client_deals"] = client_deals(member(request), contact=card.contact)
+    context["client_deals"] = client_deals(
+        user, contact=card.contact, sees_all=sees_all_clients(user, settings_row)
+    )
     context["new_deal_query"] = f"contact={card.contact.pk}"
     context.update(
         timeline_context(
@@ -109,6 +124,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
             "contact",
             card.contact,
             related_ids=[link.company_id for link in card.company_links],
+            settings_row=settings_row,
         )
     )
     return render(request, "crm/contact_card.html", context)
@@ -116,10 +132,14 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @crm_view
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
-    card = company_card_page(member(request), company_id)
+    user = member(request)
+    settings_row = _settings_for(user)
+    card = company_card_page(user, company_id, settings_row=settings_row)
     context = _card_context(card, card.company, COMPANY)
     context["company"] = card.company
-    context["client_deals"] = client_deals(member(request), company=card.company)
+    context["client_deals"] = client_deals(
+        user, company=card.company, sees_all=sees_all_clients(user, settings_row)
+    )
     context["new_deal_query"] = f"company={card.company.pk}"
     context.update(
         timeline_context(
@@ -127,6 +147,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "company",
             card.company,
             related_ids=[link.contact_id for link in card.contact_links],
+            settings_row=settings_row,
         )
     )
     return render(request, "crm/company_card.html", context)

@@ -29,6 +29,7 @@ from crm.selectors.timeline import (
 )
 from crm.timeline_files import accept_attribute, max_file_bytes
 from crm.views.common import back_url, crm_view, member
+from crm.views.timeline_entries import entries_html
 from tenants.files import attachment_response
 
 QUICK_KINDS = (ActivityKind.CALL, ActivityKind.NOTE, ActivityKind.DOCUMENT)
@@ -60,7 +61,12 @@ def _record_type(record_type: str) -> str:
 
 
 def timeline_context(
-    request: HttpRequest, record_type: str, record: Any, *, related_ids: list[int] | None = None
+    request: HttpRequest,
+    record_type: str,
+    record: Any,
+    *,
+    related_ids: list[int] | None = None,
+    settings_row: Any = None,
 ) -> dict[str, Any]:
     """What `crm/timeline/_timeline.html` needs for `record`'s card (4 or 5 queries)."""
     user = member(request)
@@ -71,11 +77,22 @@ def timeline_context(
         TimelineQuery.from_params(request.GET, prefix=PREFIX),
         related_ids=related_ids,
     )
-    open_tasks = tasks_for_record(user, **{f"{record_type}_id": record.pk})
+    open_tasks = tasks_for_record(
+        user, settings_row=settings_row, **{f"{record_type}_id": record.pk}
+    )
+    timeline_card_url = card_url(record_type, record.pk)
     return {
         "timeline": page,
+        "timeline_entries_html": entries_html(
+            request,
+            page.entries,
+            record_type=record_type,
+            card_url=timeline_card_url,
+            user_id=user.pk,
+            is_admin=bool(user.is_workspace_admin),
+        ),
         "timeline_record_type": record_type,
-        "timeline_card_url": card_url(record_type, record.pk),
+        "timeline_card_url": timeline_card_url,
         "timeline_url": reverse("crm_timeline", args=[record_type, record.pk]),
         "timeline_log_url": reverse("crm_activity_log", args=[record_type, record.pk]),
         "timeline_kinds": ActivityKind.choices,
@@ -337,6 +354,7 @@ def activity_versions_page(request: HttpRequest, activity_id: int) -> HttpRespon
         "crm/timeline/versions.html",
         {
             "activity": activity,
+            "activity_html": entries_html(request, [activity]),
             "versions": activity_versions(activity),
             "record": record,
             "record_name": record_name(record),

@@ -104,9 +104,10 @@ class DatabaseInUseError(RuntimeError):
     """Someone is connected to the benchmark database: probably another benchmark run."""
 
 
-def recreate_database(server_url: str, database: str) -> str:
+def recreate_database(server_url: str, database: str, reuse: bool = False) -> str:
     """Drop (if it exists) and create the benchmark database; return the server version.
 
+    With `reuse`, an existing database is kept as it is (a seeded one saves minutes).
     Refuses while sessions are connected to it: a run killed outright leaves none (its
     connections die with it), so a session there is most likely another run in progress.
     """
@@ -121,8 +122,14 @@ def recreate_database(server_url: str, database: str) -> str:
                 f"{sessions[0]} sessions are connected to {database}: another benchmark run? "
                 "Wait for it, or give this run a database of its own with --database."
             )
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not (reuse and exists):
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database))
+            )
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         version = connection.execute("SHOW server_version").fetchone()
     return str(version[0]) if version else "?"
 
@@ -743,6 +750,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the benchmark database afterwards"
     )
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the benchmark database as a kept run left it (created if missing) instead "
+        "of dropping it, and keep it afterwards: the seeding steps only add what is missing",
+    )
+    parser.add_argument(
         "--crm-contacts",
         type=int,
         default=100_000,
@@ -885,6 +898,7 @@ def _raise_system_exit(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    arguments.keep = arguments.keep or arguments.reuse
     server_url = _configured("DATABASE_URL")
     redis_url = _configured("REDIS_URL")
     if not (server_url and redis_url):
@@ -909,7 +923,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     bench_url = _with_database(server_url, arguments.database)
     try:
-        server_version = recreate_database(server_url, arguments.database)
+        server_version = recreate_database(server_url, arguments.database, arguments.reuse)
     except DatabaseInUseError as error:
         say(str(error))
         return 2
@@ -957,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
 
     status = 0
     try:
-        say("\n== Release on the empty database (migrates public, creates the template)")
+        say("\n== Release (migrates public, creates or updates the template)")
         say(f"   python manage.py release: {runner.manage('release', '-v0'):.1f} s")
         only = _only_benchmarks(arguments)
 
