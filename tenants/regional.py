@@ -123,13 +123,43 @@ def utc_offset_label(name: str, at: datetime | None = None) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
+# The IANA regions (the first part of a zone's name), as a reader says them.
+ZONE_REGIONS: dict[str, object] = {
+    "Africa": pgettext_lazy("time zone region", "Africa"),
+    "America": pgettext_lazy("time zone region", "America"),
+    "Antarctica": pgettext_lazy("time zone region", "Antarctica"),
+    "Arctic": pgettext_lazy("time zone region", "Arctic"),
+    "Asia": pgettext_lazy("time zone region", "Asia"),
+    "Atlantic": pgettext_lazy("time zone region", "Atlantic"),
+    "Australia": pgettext_lazy("time zone region", "Australia"),
+    "Europe": pgettext_lazy("time zone region", "Europe"),
+    "Indian": pgettext_lazy("time zone region", "Indian Ocean"),
+    "Pacific": pgettext_lazy("time zone region", "Pacific"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _city_name(name: str, language: str) -> str:
+    """The zone's city in `language`, from CLDR (Babel): "Абиджан" for Africa/Abidjan."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import get_timezone_location
+
+    try:
+        return str(get_timezone_location(name, locale=Locale.parse(language), return_city=True))
+    except (UnknownLocaleError, LookupError, ValueError):
+        return name.split("/")[-1].replace("_", " ")
+
+
 def zone_label(name: str) -> str:
     """A zone as people read it: "Kyiv (UTC+02:00)", in the active language."""
+    from django.utils import translation
+
     name = DEPRECATED_ZONE_ALIASES.get(name, name)
     city = COMMON_ZONES.get(name)
     if city is None:
-        city = name.split("/")[-1].replace("_", " ")
-        region = name.split("/")[0] if "/" in name else ""
+        language = (translation.get_language() or "en").split("-")[0]
+        city = _city_name(name, language)
+        region = ZONE_REGIONS.get(name.split("/")[0]) if "/" in name else None
         city = f"{city} ({region})" if region else city
     try:
         return f"{city} · {utc_offset_label(name)}"

@@ -127,13 +127,19 @@ class _VisibleText(HTMLParser):
         super().__init__()
         self.depth = 0
         self.skip = 0
+        self.in_place_names = 0
         self.parts: list[str] = []
+        # Options of a list of place names (time zones: "Буэнос-Айрес (Америка)"): proper
+        # names are capitalised, so only the "untranslated" rule applies to them.
+        self.place_names: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "main":
             self.depth += 1
         if tag in ("script", "style"):
             self.skip += 1
+        if tag == "select" and "data-place-names" in dict(attrs):
+            self.in_place_names += 1
         if self.depth:
             values = dict(attrs)
             for name in ("placeholder", "aria-label", "title"):
@@ -151,29 +157,34 @@ class _VisibleText(HTMLParser):
             self.depth -= 1
         if tag in ("script", "style"):
             self.skip -= 1
+        if tag == "select" and self.in_place_names:
+            self.in_place_names -= 1
 
     def handle_data(self, data: str) -> None:
         if self.depth and not self.skip and data.strip():
-            self.parts.append(" ".join(data.split()))
+            into = self.place_names if self.in_place_names else self.parts
+            into.append(" ".join(data.split()))
 
 
-def visible_texts(html: str) -> list[str]:
+def visible_texts(html: str, *, place_names: bool = False) -> list[str]:
     parser = _VisibleText()
     parser.feed(html)
-    return parser.parts
+    return parser.place_names if place_names else parser.parts
+
+
+def _untranslated(language: str, text: str) -> bool:
+    without_addresses = re.sub(r"\S+@\S+|\S+\.localhost\S*|https?://\S+", "", text)
+    return language in ("uk", "ru") and any(
+        word.lower() not in ALLOWED_LATIN
+        for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", without_addresses)
+    )
 
 
 def _problems(language: str, texts: list[str]) -> list[str]:
     problems = []
     for text in texts:
-        without_addresses = re.sub(r"\S+@\S+|\S+\.localhost\S*|https?://\S+", "", text)
         if language in ("uk", "ru"):
-            latin = [
-                word
-                for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", without_addresses)
-                if word.lower() not in ALLOWED_LATIN
-            ]
-            if latin:
+            if _untranslated(language, text):
                 problems.append(f"untranslated: {text!r}")
             words = re.findall(CYRILLIC_WORD, text)
             if len(words) >= 2 and all(word[0].isupper() for word in words):
@@ -192,9 +203,11 @@ def _problems(language: str, texts: list[str]) -> list[str]:
 def _page_problems(client: Client, language: str, path: str) -> list[str]:
     response = client.get(path, follow=True)
     assert response.status_code in (200, 404), (path, response.status_code)
-    return [
-        f"{path}: {problem}"
-        for problem in _problems(language, visible_texts(response.content.decode()))
+    html = response.content.decode()
+    return [f"{path}: {problem}" for problem in _problems(language, visible_texts(html))] + [
+        f"{path}: untranslated place name: {name!r}"
+        for name in visible_texts(html, place_names=True)
+        if _untranslated(language, name)
     ]
 
 
