@@ -163,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     workspace, member = _prepare(arguments)
     managers = _managers(workspace, arguments.managers)
     seeded = _seed_deals(workspace, arguments.deals)
+    # What the web server's processes do once loaded (saas_platform/wsgi.py): the numbers
+    # below are those of a process set up as production's are.
+    from saas_platform.runtime import prepare_long_running_process
+
+    prepare_long_running_process()
     random.seed(5)
     with tenant_context(workspace):
         selectors = run_selectors(member, arguments.runs, managers)

@@ -95,6 +95,11 @@ def run_my_tasks(arguments: argparse.Namespace) -> dict[str, Any]:
     from crm.selectors.tasks import my_tasks
 
     workspace, member = _prepare(arguments)
+    # What the web server's processes do once loaded (saas_platform/wsgi.py): the numbers
+    # below are those of a process set up as production's are.
+    from saas_platform.runtime import prepare_long_running_process
+
+    prepare_long_running_process()
     with tenant_context(workspace):
         mine = Task.objects.filter(assignee=member, status="open").count()
         say(f"\n'My tasks' of a manager with {mine} open tasks (of {Task.objects.count()}):")

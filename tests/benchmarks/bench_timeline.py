@@ -258,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     workspace, member, seeded = _prepare(arguments)
+    # What the web server's processes do once loaded (saas_platform/wsgi.py): the numbers
+    # below are those of a process set up as production's are.
+    from saas_platform.runtime import prepare_long_running_process
+
+    prepare_long_running_process()
     random.seed(3)
     with tenant_context(workspace):
         clients = _clients(arguments.runs)
