@@ -132,14 +132,9 @@ class MemberPreferencesMiddleware:
 
     @staticmethod
     def _zone_for(request: HttpRequest, workspace: Any) -> zoneinfo.ZoneInfo:
-        user = getattr(request, "user", None)
-        own = getattr(user, "time_zone", "") if user is not None else ""
-        if own:
-            try:
-                return zoneinfo.ZoneInfo(own)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass  # a zone the system no longer knows: the workspace's, not a 500
-        return zoneinfo.ZoneInfo(workspace.time_zone)
+        from tenants.regional import member_zone_info
+
+        return member_zone_info(getattr(request, "user", None), workspace.time_zone)
 
     @staticmethod
     def _remember(request: HttpRequest, language: str) -> None:

@@ -167,6 +167,20 @@ def zone_label(name: str) -> str:
         return str(city)
 
 
+def member_zone_info(user: object, workspace_zone: str) -> zoneinfo.ZoneInfo:
+    """The zone a member sees times in: their own (My account) or else the workspace's.
+
+    A stored zone the system no longer knows falls back to the workspace's, never a 500.
+    """
+    own = str(getattr(user, "time_zone", "") or "")
+    if own:
+        try:
+            return zoneinfo.ZoneInfo(own)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return zoneinfo.ZoneInfo(workspace_zone)
+
+
 def time_zone_choices() -> list[tuple[object, list[tuple[str, str]]]]:
     """Grouped choices: the common zones first, then every other canonical zone.
 

@@ -36,13 +36,9 @@ def workspace_today() -> dt.date:
 
 def member_zone(user: Any) -> ZoneInfo:
     """The zone `user` sees times in: their own (My account) or else the workspace's."""
-    own = getattr(user, "time_zone", "") or ""
-    if own:
-        try:
-            return ZoneInfo(own)
-        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    return ZoneInfo(workspace_zone())
+    from tenants.regional import member_zone_info
+
+    return member_zone_info(user, workspace_zone())
 
 
 def task_local_date(task: Task, zone: ZoneInfo) -> dt.date:
