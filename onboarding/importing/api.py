@@ -181,9 +181,9 @@ def _job(request: HttpRequest, import_id: UUID) -> ImportJob:
 def import_out(request: HttpRequest, job: ImportJob, *, fresh: bool = True) -> dict[str, Any]:
     """An import as the API shows it; `fresh` reads the job again (a poll sees each chunk,
     an answer after an action its committed state), lists show the rows as they read them."""
-    progress = selectors.import_progress(job)
     if fresh:
         job.refresh_from_db()
+    progress = selectors.import_progress(job, reread=False)
     options = job.options or {}
     headers = [str(header) for header in job.headers or []]
     mapping = job.mapping or {}

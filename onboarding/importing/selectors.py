@@ -30,12 +30,13 @@ def import_job_for(user: Any, job_uuid: Any) -> ImportJob:
     return job
 
 
-def import_progress(job: ImportJob) -> dict[str, Any]:
+def import_progress(job: ImportJob, *, reread: bool = True) -> dict[str, Any]:
     """Where a run is: rows done of total, percent, an estimate of the seconds left, counts.
 
-    Reads the job afresh (one query), so a page polling it sees each committed chunk.
+    Reads the job afresh (one query), so a page polling it sees each committed chunk;
+    `reread=False` for a job the caller has just read (a list's rows).
     """
-    fresh = ImportJob.objects.filter(pk=job.pk).first() or job
+    fresh = (ImportJob.objects.filter(pk=job.pk).first() or job) if reread else job
     total = fresh.total_rows or (fresh.check_summary or {}).get("rows") or 0
     done = fresh.rows_done
     percent = (
