@@ -14,6 +14,7 @@ some LC_CTYPE settings Cyrillic letters are not "word characters" to pg_trgm).
 import functools
 import re
 import unicodedata
+from typing import Any
 
 import phonenumbers
 
@@ -127,6 +128,14 @@ def _parsed_phone(text: str, country: str) -> str | None:
         return None
     if text.startswith("00"):
         text = "+" + text[2:]
+    fast = _plain_phone(text, country)
+    if fast is not None:
+        return fast
+    return _full_parse(text, country)
+
+
+def _full_parse(text: str, country: str) -> str | None:
+    """phonenumbers' own parse and checks: every shape the fast path does not take."""
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
@@ -134,6 +143,103 @@ def _parsed_phone(text: str, country: str) -> str | None:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         return None
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+# ---------------------------------------------------------------- the plain-shape fast path
+#
+# phonenumbers.parse spends most of its ~40 µs on what a plain number does not need: the
+# RFC 3966 and extension patterns, vanity letters, Unicode digits. A text made only of
+# ASCII digits and the separators below (one optional leading "+") cannot hold any of
+# those (extensions need a letter, "#", "~", ";" or ","), so for it parse's outcome is
+# decided by the steps `_plain_phone` repeats, in parse's order, with phonenumbers' own
+# helpers and metadata. It answers only when the number comes out valid; anything else
+# (and every unusual case below) goes through the full parse, so a refusal is always
+# phonenumbers' own. tests/crm/test_normalize_phone_fast.py compares both over many inputs.
+_PLAIN_PHONE = re.compile(r"\+?[0-9 ().\-]*[0-9][0-9 ().\-]*")
+_SEPARATORS = str.maketrans("", "", " ().-")
+
+try:
+    from phonenumbers.phonenumberutil import (
+        _MAX_INPUT_STRING_LENGTH,
+        _MAX_LENGTH_FOR_NSN,
+        _MIN_LENGTH_FOR_NSN,
+        COUNTRY_CODE_TO_REGION_CODE,
+        ValidationResult,
+        _maybe_strip_national_prefix_carrier_code,
+        _test_number_length,
+        region_code_for_country_code,
+    )
+
+    _FAST_PATH = True
+except ImportError:  # pragma: no cover (another phonenumbers: the full parse only)
+    _FAST_PATH = False
+
+_REGION_METADATA: dict[str, Any] = {}
+_IDD_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _region_metadata(region: str) -> Any:
+    try:
+        return _REGION_METADATA[region]
+    except KeyError:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+        _REGION_METADATA[region] = metadata
+        prefix = metadata.international_prefix if metadata is not None else None
+        _IDD_PATTERNS[region] = re.compile(prefix) if prefix else None
+        return metadata
+
+
+def _plain_phone(text: str, country: str) -> str | None:
+    """E.164 of a plain valid number, exactly as phonenumbers would give it; else None."""
+    if not _FAST_PATH or len(text) > _MAX_INPUT_STRING_LENGTH or not _PLAIN_PHONE.fullmatch(text):
+        return None
+    metadata = _region_metadata(country)
+    if metadata is None:
+        return None  # unknown default region: parse decides
+    digits = text.translate(_SEPARATORS).lstrip("+")
+    if len(digits) < 3:
+        return None
+    if text[0] == "+":
+        # _maybe_extract_country_code with a plus sign: the first known 1-3 digit code.
+        if digits[0] == "0":
+            return None
+        for size in (1, 2, 3):
+            code = int(digits[:size])
+            if code in COUNTRY_CODE_TO_REGION_CODE:
+                break
+        else:
+            return None
+        national = digits[size:]
+        number_region = region_code_for_country_code(code)
+        if number_region != country:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+                code, number_region
+            )
+            if metadata is None:
+                return None
+    else:
+        idd = _IDD_PATTERNS[country]
+        if idd is not None and idd.match(digits):
+            return None  # an international prefix ("810", "00"...): parse's IDD path
+        code = metadata.country_code
+        if digits.startswith(str(code)):
+            return None  # maybe the country code without "+": parse's own judgement
+        national = digits
+    if len(national) < _MIN_LENGTH_FOR_NSN:
+        return None
+    _carrier, stripped, _found = _maybe_strip_national_prefix_carrier_code(national, metadata)
+    if _test_number_length(stripped, metadata) not in (
+        ValidationResult.TOO_SHORT,
+        ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+        ValidationResult.INVALID_LENGTH,
+    ):
+        national = stripped
+    if not _MIN_LENGTH_FOR_NSN <= len(national) <= _MAX_LENGTH_FOR_NSN or national[0] == "0":
+        return None  # too short/long, or an Italian leading zero: parse decides
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        return None
+    return f"+{code}{national}"
 
 
 def phone_query_digits(query: str, *, default_country: str) -> list[str]:
