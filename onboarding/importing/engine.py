@@ -1002,15 +1002,13 @@ def _consent_text(job: ImportJob) -> str:
 
 
 def _save_imported(rows: list[tuple[Any, ...]]) -> None:
-    from psycopg.types.json import Jsonb
-
-    from crm.actions.bulk import _copy
+    from crm.actions.bulk import _copy, json_text
 
     _copy(
         ImportedRecord._meta.db_table,
         ("job_id", "record_type", "record_id", "created", "row_number", "previous"),
         (
-            (job, rt, rid, created, rn, Jsonb(prev) if prev is not None else None)
+            (job, rt, rid, created, rn, json_text(prev) if prev is not None else None)
             for job, rt, rid, created, rn, prev in rows
         ),
     )
