@@ -213,6 +213,15 @@ class RowConverter:
         self.mapping = {
             int(column): target for column, target in (job.mapping or {}).items() if target
         }
+        # (column, target, custom field key or None): resolved once, not per cell.
+        self.plan = [
+            (
+                column,
+                target,
+                target.removeprefix("custom.") if target.startswith("custom.") else None,
+            )
+            for column, target in self.mapping.items()
+        ]
         self.headers = list(job.headers or [])
         self.country = rules.default_country()
         self.create_sources = create_sources
@@ -313,12 +322,15 @@ class RowConverter:
         row = ConvertedRow(row_number=row_number, record=record)
         errors = row.errors
         full_name = ""
-        for column, target in self.mapping.items():
-            raw = cells[column].strip() if column < len(cells) and cells[column] else ""
+        width = len(cells)
+        for column, target, custom_key in self.plan:
+            raw = cells[column].strip() if column < width and cells[column] else ""
             if not raw:
                 continue
             problems = rules.FieldErrors()
-            if target in _TEXT_TARGETS:
+            if custom_key is not None:
+                self._custom(record, custom_key, raw, problems)
+            elif target in _TEXT_TARGETS:
                 value = rules.text(raw)
                 limit = MAX_TEXT.get(target)
                 if limit and len(value) > limit:
@@ -401,8 +413,6 @@ class RowConverter:
                     problems.add(target, _("Write yes or no."))
             elif target == "external_id":
                 row.external_id = raw[:255]
-            elif target.startswith("custom."):
-                self._custom(record, target.removeprefix("custom."), raw, problems)
             for messages in problems.fields.values():
                 errors.extend((column, message) for message in messages)
         if full_name:
