@@ -24,3 +24,7 @@ WHITENOISE_AUTOREFRESH = True
 SIGNUPS_PER_CLIENT_PER_HOUR = 100_000
 SIGNUPS_PER_EMAIL_PER_HOUR = 100_000
 WORKSPACE_REMINDERS_PER_CLIENT_PER_HOUR = 100_000
+
+# A connection per request, as the suite always ran: live-server threads must not keep
+# connections open past a test (the test database is dropped at the end).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.custom_values import display_text
-from crm.history import record_type_of, snapshot
+from crm.history import expand_combined, record_type_of, snapshot
 from crm.models import (
     ChangeRecord,
     ChangeVia,
@@ -107,6 +107,7 @@ def _links_display(value: Any, names: dict[int, str]) -> str:
 
 def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
     """ChangeRecords as readable entries (a few lookups for names, whatever the count)."""
+    records = expand_combined(records)
     user_ids: set[int] = set()
     source_ids: set[int] = set()
     company_ids: set[int] = set()
@@ -254,7 +255,7 @@ def record_state_at(record: Contact | Company, at: dt.datetime) -> dict[str, Any
     later = ChangeRecord.objects.filter(
         record_type=record_type_of(record), record_id=record.pk, at__gt=at
     ).order_by("-at", "-id")
-    for change in later:
+    for change in expand_combined(later):
         if change.field in ("record", "merged", "merged_into", "merge_undone"):
             continue
         if change.old is None and change.field.startswith("custom."):

@@ -129,7 +129,7 @@ def signup_over_http(subdomain: str) -> float:
 def signup_by_action(subdomain: str, password: str | None = PASSWORD) -> float:
     """`create_workspace` alone, from the public schema; seconds until it returns.
 
-    On a new database connection, as the web signup gets one (CONN_MAX_AGE=0) and the
+    On a new database connection, as a signup on a fresh web worker gets one and the
     create_workspace command does; opening it is timed, as it is in the HTTP figure.
     """
     from django.db import connection
