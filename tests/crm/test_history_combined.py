@@ -91,3 +91,48 @@ def test_a_combined_creation_row_shows_the_creation_and_its_collections(make_con
 
     assert _shown(contact) == separate
     assert {entry["field"] for entry in separate} >= {"record", "phones", "emails", "tags"}
+
+
+def test_bulk_writes_store_a_row_per_record_and_show_every_change(make_contact, owner):
+    from django.db import transaction
+
+    from crm.actions.bulk import BulkRecord, bulk_upsert_contacts
+
+    existing = make_contact(owner, surname="Старый", first_name="Иван")
+    source = ChangeSource("import", "import #3 · clients.csv")
+    with transaction.atomic():
+        outcome = bulk_upsert_contacts(
+            [
+                BulkRecord(
+                    row_number=1,
+                    fields={"surname": "Новый", "first_name": "Пётр"},
+                    phones=[("+79160000001", "8 916 000-00-01", "mobile")],
+                    emails=["new@example.com"],
+                    tags=["опт"],
+                ),
+                BulkRecord(
+                    row_number=2,
+                    existing_id=existing.pk,
+                    fields={"first_name": "Степан", "position": "Директор"},
+                ),
+            ],
+            acting_user=owner,
+            source=source,
+        )
+    created = Contact.objects.get(pk=outcome.created[1])
+
+    assert ChangeRecord.objects.filter(record_id=created.pk, via="import").count() == 1
+    assert ChangeRecord.objects.filter(record_id=existing.pk, via="import").count() == 1
+    new_entries = {entry.field: entry for entry in history_for(created)}
+    assert {"record", "phones", "emails", "tags"} <= set(new_entries)
+    assert new_entries["record"].new_display == "Новый Пётр"
+    assert new_entries["phones"].new_display == "+79160000001 (mobile)"
+    assert all(
+        entry.actor_name.endswith("import #3 · clients.csv") for entry in new_entries.values()
+    )
+    updated = {entry.field: entry for entry in history_for(existing) if entry.via == "import"}
+    assert (updated["first_name"].old_display, updated["first_name"].new_display) == (
+        "Иван",
+        "Степан",
+    )
+    assert updated["position"].new_display == "Директор"
