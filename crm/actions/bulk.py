@@ -136,7 +136,8 @@ def json_text(value: Any) -> str:
         return "true" if value else "false"
     if kind is int:
         return str(value)
-    return _json_dumps(value)
+    # Compact and unescaped, as the strings above: less text for the server to parse.
+    return _json_dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
