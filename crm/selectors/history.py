@@ -24,6 +24,7 @@ from crm.models import (
     CustomField,
     SourceChannel,
 )
+from crm.selectors.compiled import CompiledQuery
 from crm.selectors.custom_fields import fields_by_keys
 from tenants.members.models import User
 
@@ -218,6 +219,26 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
     return entries
 
 
+def _history_rows(
+    shape: tuple[int | None, bool],
+    *,
+    record_type: str,
+    ids: list[int],
+    before: dt.datetime | None = None,
+) -> Any:
+    limit, _has_before = shape
+    records = ChangeRecord.objects.filter(
+        record_type=record_type, record_id__in=ids
+    ).select_related("actor")
+    if before is not None:
+        records = records.filter(at__lt=before)
+    records = records.order_by("-at", "-id")
+    return records[:limit] if limit else records
+
+
+HISTORY_ROWS = CompiledQuery(_history_rows)
+
+
 def history_for(
     record: Contact | Company,
     *,
@@ -230,13 +251,10 @@ def history_for(
     The caller has checked the member may see the record (crm.selectors.access).
     """
     ids = [record.pk, *(merged_ids or [])]
-    records = ChangeRecord.objects.filter(
-        record_type=record_type_of(record), record_id__in=ids
-    ).select_related("actor")
+    values: dict[str, Any] = {"record_type": record_type_of(record), "ids": ids}
     if before is not None:
-        records = records.filter(at__lt=before)
-    records = records.order_by("-at", "-id")
-    rows = list(records[:limit] if limit else records)
+        values["before"] = before
+    rows = HISTORY_ROWS((limit, before is not None), **values)
     return render_history(rows)
 
 
