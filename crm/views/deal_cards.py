@@ -17,6 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format, get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -135,6 +136,73 @@ class BoardCardRenderer:
             f'<select id="move-{pk}" name="stage">{move_options}</select>'
             f'<button type="submit" class="secondary small">{self._move_to}</button>'
             f"{buttons}</form></li>"
+        )
+
+
+class DealRowRenderer:
+    """Renders the rows of one deal list page (the `<tr>`s the list template had)."""
+
+    def __init__(self, money: Callable[[Decimal | None, str], str]) -> None:
+        self._money = MoneyFormat(money)
+        self._detail = _prefix("crm_deal_detail")
+        self._dates: dict[dt.date, str] = {}
+        self._labels = {
+            name: escape(text)
+            for name, text in (
+                ("title", _("Title")),
+                ("client", _("Client")),
+                ("stage", _("Stage")),
+                ("amount", _("Amount")),
+                ("close", _("Expected close")),
+                ("manager", _("Manager")),
+                ("created", _("Created")),
+                ("archived", _("archived")),
+            )
+        }
+        # components/badge.html, as the template included it (with its closing newline)
+        self._status_badges = {
+            "won": f' <span class="badge ok">{escape(_("Won"))}</span>\n',
+            "lost": f' <span class="badge danger">{escape(_("Lost"))}</span>\n',
+        }
+
+    def _date(self, day: dt.date) -> str:
+        shown = self._dates.get(day)
+        if shown is None:
+            shown = self._dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
+        return shown
+
+    def rows(self, deals: Iterable[Deal]) -> SafeString:
+        return mark_safe("".join(self.row(deal) for deal in deals))  # noqa: S308 (escaped)
+
+    def row(self, deal: Deal) -> str:
+        labels = self._labels
+        archived = f' <span class="badge">{labels["archived"]}</span>' if deal.is_archived else ""
+        company = deal.company if deal.company_id else None
+        contact = deal.contact if deal.contact_id else None
+        client = escape(company.name) if company else ""
+        if company and contact:
+            client += " · "
+        if contact:
+            client += escape(contact.display_name)
+        if not company and not contact:
+            client = "—"
+        responsible = deal.responsible if deal.responsible_id else None
+        manager = escape(responsible.display_name) if responsible else ""
+        close = self._date(deal.expected_close_date) if deal.expected_close_date else ""
+        created = self._date(timezone.localtime(deal.created_at).date())
+        return (
+            "\n      <tr>\n"
+            f'        <td class="cell-primary" data-label="{labels["title"]}">'
+            f'<a href="{self._detail}{deal.pk}/">{escape(deal.title)}</a>{archived}</td>\n'
+            f'        <td data-label="{labels["client"]}">{client}</td>\n'
+            f'        <td data-label="{labels["stage"]}">{escape(deal.stage.name)}'
+            f"{self._status_badges.get(deal.status, '')}</td>\n"
+            f'        <td class="num" data-label="{labels["amount"]}">'
+            f"{escape(self._money(deal.amount, deal.currency))}</td>\n"
+            f'        <td data-label="{labels["close"]}">{close or "—"}</td>\n'
+            f'        <td data-label="{labels["manager"]}">{manager or "—"}</td>\n'
+            f'        <td data-label="{labels["created"]}">{created}</td>\n'
+            "      </tr>\n      "
         )
 
 
