@@ -132,6 +132,27 @@ def split_buckets(
     return buckets
 
 
+def _my_tasks(
+    shape: tuple[bool, int],
+    *,
+    user_id: int,
+    until: dt.datetime,
+    after: dt.datetime | None = None,
+) -> QuerySet[Task]:
+    """A member's open tasks due by `until` (after `after`), soonest first (my_tasks)."""
+    only_own, limit = shape
+    tasks = _own_tasks(Task.objects.all(), user_id) if only_own else Task.objects.all()
+    mine = with_links(open_tasks(tasks).filter(assignee_id=user_id))
+    if after is not None:
+        mine = mine.filter(due_at__gt=after, due_at__lte=until)
+    else:
+        mine = mine.filter(due_at__lte=until)
+    return mine.order_by("due_at", "id")[:limit]
+
+
+MY_TASKS = CompiledQuery(_my_tasks)
+
+
 def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     """The member's open tasks: overdue, today, the next `upcoming_days` (two queries).
 
@@ -143,16 +164,21 @@ def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     now = timezone.now()
     end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=zone)
     horizon = end_of_today + dt.timedelta(days=upcoming_days)
-    mine = with_links(open_tasks(visible_tasks(user)).filter(assignee_id=user.pk))
-    due_soon = list(mine.filter(due_at__lte=end_of_today).order_by("due_at", "id")[:OVERDUE_LIMIT])
-    later = list(
-        mine.filter(due_at__gt=end_of_today, due_at__lte=horizon).order_by("due_at", "id")[
-            :UPCOMING_LIMIT
-        ]
-    )
+    settings_row = None
+    if user is None or not getattr(user, "is_active", False):
+        due_soon, later = [], []
+    else:
+        settings_row = None if user.is_workspace_admin else crm_settings()
+        only_own = settings_row is not None and settings_row.members_see_only_own
+        due_soon = MY_TASKS((only_own, OVERDUE_LIMIT), user_id=user.pk, until=end_of_today)
+        later = MY_TASKS(
+            (only_own, UPCOMING_LIMIT), user_id=user.pk, after=end_of_today, until=horizon
+        )
     buckets = split_buckets(due_soon + later, today, now, zone)
     if len(due_soon) == OVERDUE_LIMIT:
         # Only when the list is cut: one more indexed count.
+        mine = open_tasks(visible_tasks(user, settings_row=settings_row))
+        mine = mine.filter(assignee_id=user.pk)
         buckets.due_total = mine.filter(due_at__lte=end_of_today).count()
     return buckets
 
