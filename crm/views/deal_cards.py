@@ -31,6 +31,31 @@ def _prefix(name: str) -> str:
     return reverse(name, args=[0]).rsplit("/0/", 1)[0] + "/"
 
 
+# Date format characters that are plain numbers (django.utils.dateformat's meaning).
+_NUMERIC_DATE_PARTS = {
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "m": "{0.month:02d}",
+    "n": "{0.month}",
+    "Y": "{0.year:04d}",
+    "y": "{0:%y}",
+}
+
+
+def date_formatter(format_name: str) -> Callable[[dt.date], str]:
+    """`date_format(day, format_name)` for many days: the reader's format looked up once.
+
+    A format of numbers and separators only ("d.m.Y", ru and uk) becomes one str.format;
+    any other (month names, as in "j M Y") goes through date_format itself.
+    """
+    pattern = str(get_format(format_name))
+    if any(
+        (char.isalpha() and char not in _NUMERIC_DATE_PARTS) or char in "\\{}" for char in pattern
+    ):
+        return lambda day: date_format(day, format_name)
+    return "".join(_NUMERIC_DATE_PARTS.get(char, char) for char in pattern).format
+
+
 class MoneyFormat:
     """crm.views.deals.money for many amounts: the reader's separators looked up once.
 
@@ -59,6 +84,7 @@ class BoardCardRenderer:
     def __init__(self, request: HttpRequest, money: Callable[[Decimal | None, str], str]) -> None:
         self._money = MoneyFormat(money)
         self._dates: dict[dt.date, str] = {}
+        self._short_date = date_formatter("SHORT_DATE_FORMAT")
         self._detail = _prefix("crm_deal_detail")
         move = reverse("crm_deal_move", args=[0])
         self._move_head, self._move_tail = move.split("/0/", 1)
@@ -75,7 +101,7 @@ class BoardCardRenderer:
     def _date(self, day: dt.date) -> str:
         shown = self._dates.get(day)
         if shown is None:
-            shown = self._dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
+            shown = self._dates[day] = escape(self._short_date(day))
         return shown
 
     def cards(self, deals: Iterable[Deal], move_options: str) -> SafeString:
@@ -146,6 +172,7 @@ class DealRowRenderer:
         self._money = MoneyFormat(money)
         self._detail = _prefix("crm_deal_detail")
         self._dates: dict[dt.date, str] = {}
+        self._short_date = date_formatter("SHORT_DATE_FORMAT")
         self._labels = {
             name: escape(text)
             for name, text in (
@@ -168,7 +195,7 @@ class DealRowRenderer:
     def _date(self, day: dt.date) -> str:
         shown = self._dates.get(day)
         if shown is None:
-            shown = self._dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
+            shown = self._dates[day] = escape(self._short_date(day))
         return shown
 
     def rows(self, deals: Iterable[Deal]) -> SafeString:

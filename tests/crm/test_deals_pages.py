@@ -1,5 +1,7 @@
 """The deal pages: board, list, forecast, card, forms, settings; and their query counts."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -243,3 +245,18 @@ def test_board_page_query_count_is_constant(in_workspace, owner):
     with CaptureQueriesContext(connection) as many:
         browser.get("/deals/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("language", ["ru", "uk", "en"])
+def test_short_dates_made_for_many_cards_read_as_django_formats_them(language):
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from crm.views.deal_cards import date_formatter
+
+    days = [dt.date(2026, 1, 5), dt.date(2026, 12, 31), dt.date(999, 2, 3), dt.date(2031, 7, 14)]
+    with translation.override(language):
+        short_date = date_formatter("SHORT_DATE_FORMAT")
+        assert [short_date(day) for day in days] == [
+            date_format(day, "SHORT_DATE_FORMAT") for day in days
+        ]
