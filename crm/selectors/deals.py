@@ -112,14 +112,24 @@ def can_see_deal(user: Any, deal: Deal, *, sees_all: bool | None = None) -> bool
 
 
 def active_pipelines() -> list[Pipeline]:
-    return list(Pipeline.objects.filter(archived_at__isnull=True).order_by("position", "id"))
+    return ACTIVE_PIPELINES()
 
 
-def pipeline_stages(pipeline_id: int, *, with_archived: bool = False) -> list[Stage]:
+def _pipeline_stages(with_archived: bool, *, pipeline_id: int) -> QuerySet[Stage]:
     stages = Stage.objects.filter(pipeline_id=pipeline_id)
     if not with_archived:
         stages = stages.filter(archived_at__isnull=True)
-    return list(stages.order_by("position", "id"))
+    return stages.order_by("position", "id")
+
+
+ACTIVE_PIPELINES = CompiledQuery(
+    lambda _shape: Pipeline.objects.filter(archived_at__isnull=True).order_by("position", "id")
+)
+PIPELINE_STAGES = CompiledQuery(_pipeline_stages)
+
+
+def pipeline_stages(pipeline_id: int, *, with_archived: bool = False) -> list[Stage]:
+    return PIPELINE_STAGES(with_archived, pipeline_id=pipeline_id)
 
 
 def active_loss_reasons() -> list[LossReason]:

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from heroicons.templatetags.heroicons import heroicon_mini
 
 from crm.models import Activity, ActivityKind, Direction
+from crm.templatetags.crm_icons import icon
 from crm.templatetags.crm_timeline import (
     activity_status_label,
     call_outcome_label,
@@ -45,8 +45,7 @@ KIND_ICONS = {
 
 
 def _icon(name: str) -> str:
-    attributes: dict[str, Any] = {"class": "icon", "aria_hidden": "true"}
-    return str(heroicon_mini(name, **attributes))
+    return str(icon("mini", name, 20, {"class": "icon", "aria_hidden": "true"}))
 
 
 def _url_parts(name: str) -> tuple[str, str]:
