@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.custom_values import display_text
@@ -46,7 +46,20 @@ class HistoryEntry:
     changeset: str
 
 
+_labels_by_language: dict[str | None, dict[str, str]] = {}
+
+
 def _standard_labels() -> dict[str, str]:
+    """Field names -> labels in the active language (made once per language: they come
+    from the models and the catalogue, which change only with a new release)."""
+    language = translation.get_language()
+    labels = _labels_by_language.get(language)
+    if labels is None:
+        labels = _labels_by_language[language] = _make_standard_labels()
+    return labels
+
+
+def _make_standard_labels() -> dict[str, str]:
     labels: dict[str, str] = {}
     for model in (Contact, Company):
         for model_field in model._meta.get_fields():
