@@ -248,15 +248,25 @@ def test_board_page_query_count_is_constant(in_workspace, owner):
 
 
 @pytest.mark.parametrize("language", ["ru", "uk", "en"])
-def test_short_dates_made_for_many_cards_read_as_django_formats_them(language):
+def test_dates_formatted_for_many_rows_read_as_django_formats_them(language):
     from django.utils import translation
     from django.utils.formats import date_format
 
     from crm.views.deal_cards import date_formatter
 
-    days = [dt.date(2026, 1, 5), dt.date(2026, 12, 31), dt.date(999, 2, 3), dt.date(2031, 7, 14)]
+    days = [dt.date(2026, month, 5 + month) for month in range(1, 13)]
+    days += [dt.date(999, 2, 3), dt.date(2031, 7, 14)]
+    zone = dt.timezone(dt.timedelta(hours=3))
+    moments = [dt.datetime(2026, month, 1, month + 8, month * 4, tzinfo=zone) for month in (1, 5)]
+    moments += [dt.datetime(2026, 11, 29, 0, 5, tzinfo=zone)]
     with translation.override(language):
-        short_date = date_formatter("SHORT_DATE_FORMAT")
-        assert [short_date(day) for day in days] == [
-            date_format(day, "SHORT_DATE_FORMAT") for day in days
-        ]
+        for name, values in (
+            ("SHORT_DATE_FORMAT", days),
+            ("DATE_FORMAT", days),
+            ("DATETIME_FORMAT", moments),
+            ("SHORT_DATETIME_FORMAT", moments),
+        ):
+            formatter = date_formatter(name)
+            assert [formatter(value) for value in values] == [
+                date_format(value, name) for value in values
+            ]
