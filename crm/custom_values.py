@@ -482,12 +482,18 @@ def display_text(field: CustomField, stored: Any, language: str | None = None) -
     """The stored value formatted for reading in `language` (default: the active one)."""
     if stored is None:
         return ""
-    with translation.override(language or translation.get_language()):
-        try:
-            return _display_text(field, stored)
-        except (ValueError, TypeError, InvalidOperation, phonenumbers.NumberParseException):
-            # A value stored by an older definition: show it as it is rather than fail.
-            return str(stored)
+    if language is None or language == translation.get_language():
+        return _display_text_or_stored(field, stored)  # a card's dozen values: no override
+    with translation.override(language):
+        return _display_text_or_stored(field, stored)
+
+
+def _display_text_or_stored(field: CustomField, stored: Any) -> str:
+    try:
+        return _display_text(field, stored)
+    except (ValueError, TypeError, InvalidOperation, phonenumbers.NumberParseException):
+        # A value stored by an older definition: show it as it is rather than fail.
+        return str(stored)
 
 
 def _display_text(field: CustomField, stored: Any) -> str:
@@ -542,19 +548,21 @@ def custom_values_for_display(
     fields are left out, their values stay stored.
     """
     values = values or {}
-    with translation.override(language or translation.get_language()):
-        return [
-            CustomValueDisplay(
-                key=field.key,
-                label=field.label,
-                help_text=field.help_text,
-                field_type=field.field_type,
-                value=values.get(field.key),
-                text=display_text(field, values.get(field.key)),
-                href=_href(field, values.get(field.key)),
-            )
-            for field in active_custom_fields(entity)
-        ]
+    if language is not None and language != translation.get_language():
+        with translation.override(language):
+            return custom_values_for_display(entity, values)
+    return [
+        CustomValueDisplay(
+            key=field.key,
+            label=field.label,
+            help_text=field.help_text,
+            field_type=field.field_type,
+            value=values.get(field.key),
+            text=display_text(field, values.get(field.key)),
+            href=_href(field, values.get(field.key)),
+        )
+        for field in active_custom_fields(entity)
+    ]
 
 
 def api_value(field: CustomField, stored: Any) -> Any:

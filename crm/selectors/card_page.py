@@ -12,7 +12,7 @@ crm.selectors.cards' ContactCard / CompanyCard.
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, Prefetch, QuerySet
+from django.db.models import F, OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
@@ -30,8 +30,9 @@ from crm.models import (
     RecordType,
     Tag,
 )
-from crm.selectors.access import sees_all_clients, visible_companies, visible_contacts
+from crm.selectors.access import Viewer, sees_all_clients, visible_companies, visible_contacts
 from crm.selectors.cards import CARD_HISTORY_LENGTH, CompanyCard, ContactCard, _consent_states
+from crm.selectors.compiled import CompiledQuery
 from crm.selectors.history import history_for
 from tenants.members.models import User
 
@@ -71,17 +72,18 @@ def _when(value: Any) -> Any:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def contact_card_page(
-    user: Any, contact_id: int, *, settings_row: CrmSettings | None = None
-) -> ContactCard:
-    """The contact's card (as crm.selectors.cards.contact_card) in one query plus history
-    (plus the CRM settings unless the caller read them: `settings_row`)."""
-    sees_all = sees_all_clients(user, settings_row)
+def _viewer_values(user: Any, sees_all: bool) -> dict[str, int]:
+    """The member's id when the query depends on it (members who see only their own)."""
+    return {} if sees_all else {"user_id": user.pk}
+
+
+def _contact_card_query(sees_all: bool, *, contact_id: int, user_id: int = 0) -> QuerySet[Any]:
+    viewer = Viewer(user_id)
     links = ContactCompany.objects.filter(contact=OuterRef("pk")).order_by("id")
     if not sees_all:
-        links = links.filter(company__responsible_id=user.pk)
-    contact: Any = (
-        visible_contacts(user, sees_all=sees_all)
+        links = links.filter(company__responsible_id=user_id)
+    return (
+        visible_contacts(viewer, sees_all=sees_all)
         .select_related("responsible", "source", "merged_into")
         .annotate(
             **_common_arrays("contact", RecordType.CONTACT, Contact),
@@ -109,8 +111,29 @@ def contact_card_page(
             ),
         )
         .filter(pk=contact_id)
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+CONTACT_CARD = CompiledQuery(_contact_card_query)
+
+
+def _active(user: Any) -> bool:
+    return user is not None and bool(getattr(user, "is_active", False))
+
+
+def contact_card_page(
+    user: Any, contact_id: int, *, settings_row: CrmSettings | None = None
+) -> ContactCard:
+    """The contact's card (as crm.selectors.cards.contact_card) in one query plus history
+    (plus the CRM settings unless the caller read them: `settings_row`)."""
+    sees_all = sees_all_clients(user, settings_row)
+    found = (
+        CONTACT_CARD(sees_all, contact_id=contact_id, **_viewer_values(user, sees_all))
+        if _active(user)
+        else []
+    )
+    contact: Any = found[0] if found else None
     if contact is None:
         raise CrmNotFoundError()
     phones = [Phone(contact=contact, **row) for row in contact.phone_rows]
@@ -169,42 +192,69 @@ def _cache_collections(record: Any, **collections: list[Any]) -> None:
     cache.update(collections)
 
 
+def _company_card_query(sees_all: bool, *, company_id: int, user_id: int = 0) -> QuerySet[Any]:
+    return (
+        visible_companies(Viewer(user_id), sees_all=sees_all)
+        .select_related("responsible", "source", "merged_into")
+        .annotate(**_common_arrays("company", RecordType.COMPANY, Company))
+        .filter(pk=company_id)
+        .order_by("pk")[:1]
+    )
+
+
+def _contact_persons_query(
+    sees_all: bool, *, company_id: int, user_id: int = 0
+) -> QuerySet[ContactCompany]:
+    links = ContactCompany.objects.filter(company_id=company_id)
+    if not sees_all:
+        links = links.filter(contact__responsible_id=user_id)
+    return (
+        links.select_related("contact")
+        .annotate(
+            phone_rows=_array(
+                Phone.objects.filter(contact=OuterRef("contact_id")).order_by("position", "id"),
+                id="id",
+                e164="e164",
+                raw="raw",
+                label="label",
+            )
+        )
+        .order_by("contact__surname", "contact__first_name", "id")
+    )
+
+
+COMPANY_CARD = CompiledQuery(_company_card_query)
+CONTACT_PERSONS = CompiledQuery(_contact_persons_query)
+
+
 def company_card_page(
     user: Any, company_id: int, *, settings_row: CrmSettings | None = None
 ) -> CompanyCard:
     """The company's card (as crm.selectors.cards.company_card): its row, its contact
     persons with their phones, and its history."""
     sees_all = sees_all_clients(user, settings_row)
-    links = (
-        ContactCompany.objects.select_related("contact")
-        .prefetch_related(
-            Prefetch("contact__phones", queryset=Phone.objects.order_by("position", "id"))
-        )
-        .order_by("contact__surname", "contact__first_name", "id")
-    )
-    if not sees_all:
-        links = links.filter(contact__responsible_id=user.pk)
-    company: Any = (
-        visible_companies(user, sees_all=sees_all)
-        .select_related("responsible", "source", "merged_into")
-        .annotate(**_common_arrays("company", RecordType.COMPANY, Company))
-        .prefetch_related(Prefetch("contact_links", queryset=links))
-        .filter(pk=company_id)
-        .first()
-    )
+    viewer = _viewer_values(user, sees_all)
+    found = COMPANY_CARD(sees_all, company_id=company_id, **viewer) if _active(user) else []
+    company: Any = found[0] if found else None
     if company is None:
         raise CrmNotFoundError()
     phones = [Phone(company=company, **row) for row in company.phone_rows]
     emails = [Email(company=company, **row) for row in company.email_rows]
     tags = [Tag(**row) for row in company.tag_rows]
+    contact_links = CONTACT_PERSONS(sees_all, company_id=company.pk, **viewer)
+    for link in contact_links:
+        link.company = company
+        person = link.contact
+        _cache_collections(person, phones=[Phone(contact=person, **row) for row in link.phone_rows])
     _cache_collections(company, phones=phones, emails=emails, tags=tags)
+    company._prefetched_objects_cache["contact_links"] = contact_links
     merged_ids = [row["id"] for row in company.merged_rows]
     return CompanyCard(
         company=company,
         phones=phones,
         emails=emails,
         tags=tags,
-        contact_links=list(company.contact_links.all()),
+        contact_links=contact_links,
         merged_records=[Company(id=pk) for pk in merged_ids],
         merges=[Merge(id=row["id"]) for row in company.merge_rows],
         history=history_for(company, limit=CARD_HISTORY_LENGTH, merged_ids=merged_ids),

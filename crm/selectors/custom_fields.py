@@ -18,6 +18,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from crm.models.custom_fields import CustomField, Entity, FieldType, RequiredStandardField
+from crm.selectors.compiled import CompiledQuery
 from tenants.db import current_schema_name
 
 _cache = threading.local()
@@ -29,13 +30,19 @@ def clear_custom_field_cache(**_kwargs: Any) -> None:
     _cache.required_standard = {}
 
 
+ALL_FIELDS = CompiledQuery(lambda _shape: CustomField.objects.order_by("entity", "position", "id"))
+REQUIRED_STANDARD = CompiledQuery(
+    lambda _shape: RequiredStandardField.objects.values_list("entity", "field")
+)
+
+
 def _all_fields() -> list[CustomField]:
     schema = current_schema_name()
     per_schema = getattr(_cache, "fields", None)
     if per_schema is None:
         per_schema = _cache.fields = {}
     if schema not in per_schema:
-        per_schema[schema] = list(CustomField.objects.order_by("entity", "position", "id"))
+        per_schema[schema] = ALL_FIELDS()
     return per_schema[schema]
 
 
@@ -71,7 +78,7 @@ def required_standard_fields(entity: str) -> list[str]:
         per_schema = _cache.required_standard = {}
     if schema not in per_schema:
         rows: dict[str, list[str]] = {}
-        for row_entity, name in RequiredStandardField.objects.values_list("entity", "field"):
+        for row_entity, name in REQUIRED_STANDARD():
             rows.setdefault(row_entity, []).append(name)
         per_schema[schema] = rows
     return list(per_schema[schema].get(entity, []))

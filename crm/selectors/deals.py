@@ -38,7 +38,8 @@ from crm.models import (
     RecordType,
     Stage,
 )
-from crm.selectors.access import sees_all_clients
+from crm.selectors.access import Viewer, sees_all_clients
+from crm.selectors.compiled import CompiledQuery
 
 BOARD_CARDS_PER_COLUMN = 25
 # What a board card shows (crm.views.deal_cards), and no more: a board loads 150+ cards.
@@ -111,14 +112,24 @@ def can_see_deal(user: Any, deal: Deal, *, sees_all: bool | None = None) -> bool
 
 
 def active_pipelines() -> list[Pipeline]:
-    return list(Pipeline.objects.filter(archived_at__isnull=True).order_by("position", "id"))
+    return ACTIVE_PIPELINES()
 
 
-def pipeline_stages(pipeline_id: int, *, with_archived: bool = False) -> list[Stage]:
+def _pipeline_stages(with_archived: bool, *, pipeline_id: int) -> QuerySet[Stage]:
     stages = Stage.objects.filter(pipeline_id=pipeline_id)
     if not with_archived:
         stages = stages.filter(archived_at__isnull=True)
-    return list(stages.order_by("position", "id"))
+    return stages.order_by("position", "id")
+
+
+ACTIVE_PIPELINES = CompiledQuery(
+    lambda _shape: Pipeline.objects.filter(archived_at__isnull=True).order_by("position", "id")
+)
+PIPELINE_STAGES = CompiledQuery(_pipeline_stages)
+
+
+def pipeline_stages(pipeline_id: int, *, with_archived: bool = False) -> list[Stage]:
+    return PIPELINE_STAGES(with_archived, pipeline_id=pipeline_id)
 
 
 def active_loss_reasons() -> list[LossReason]:
@@ -262,31 +273,107 @@ def _filtered_totals(filters: DealFilter) -> QuerySet[DealTotal]:
     return totals
 
 
+# The filters whose values go into a compiled query as they are (archived changes its shape).
+FILTER_VALUES = ("pipeline", "stage", "status", "responsible", "tag", "contact", "company")
+FILTER_MORE = ("close_month", "q")
+
+
+def _filter_values(filters: DealFilter) -> dict[str, Any]:
+    """The filters set, as values of a compiled query (crm.selectors.compiled)."""
+    return {
+        f"filter_{name}": getattr(filters, name)
+        for name in (*FILTER_VALUES, *FILTER_MORE)
+        if getattr(filters, name)
+    }
+
+
+def _filter_from(archived: bool, values: dict[str, Any]) -> DealFilter:
+    return DealFilter(
+        archived=archived,
+        **{
+            name.removeprefix("filter_"): value
+            for name, value in values.items()
+            if name.startswith("filter_")
+        },
+    )
+
+
+def _column_totals(
+    shape: tuple[bool, bool, bool], *, pipeline_id: int, user_id: int = 0, **values: Any
+) -> QuerySet[Any]:
+    from_totals, sees_all, archived = shape
+    filters = _filter_from(archived, values)
+    if from_totals:
+        return (
+            _filtered_totals(filters)
+            .filter(pipeline_id=pipeline_id)
+            .order_by()
+            .values("stage_id", "currency")
+            .annotate(number=Sum("deals"), total=Sum("amount"))
+        )
+    # A deal carries a tag once, so the tag filter's join adds no duplicate rows.
+    deals = filters.apply(visible_deals(Viewer(user_id), sees_all=sees_all))
+    return (
+        deals.filter(pipeline_id=pipeline_id)
+        .order_by()
+        .values("stage_id", "currency")
+        .annotate(number=Count("*"), total=Sum("amount"))
+    )
+
+
+def _board_ids(
+    shape: tuple[bool, bool, int],
+    *,
+    pipeline_id: int,
+    stage_ids: list[int],
+    user_id: int = 0,
+    **values: Any,
+) -> QuerySet[Any]:
+    """The ids of the first cards of each column: a UNION ALL of one index scan a stage."""
+    sees_all, archived, per_column = shape
+    filters = _filter_from(archived, values)
+    deals = filters.apply(visible_deals(Viewer(user_id), sees_all=sees_all)).filter(
+        pipeline_id=pipeline_id
+    )
+    first, *rest = [
+        deals.filter(stage_id=stage_id)
+        .order_by("board_position", "id")
+        .values_list("id", flat=True)[:per_column]
+        for stage_id in stage_ids
+    ]
+    return first.union(*rest, all=True) if rest else first
+
+
+def _board_cards(_shape: Any, *, ids: list[int]) -> QuerySet[Deal]:
+    return (
+        Deal.objects.filter(pk__in=ids)
+        .select_related("contact", "company", "responsible")
+        .only(*BOARD_CARD_FIELDS)
+        .order_by("board_position", "id")
+    )
+
+
+COLUMN_TOTALS = CompiledQuery(_column_totals)
+BOARD_IDS = CompiledQuery(_board_ids)
+BOARD_CARDS = CompiledQuery(_board_cards)
+
+
 def column_totals(
     user: Any, pipeline: Pipeline, filters: DealFilter, *, sees_all: bool | None = None
 ) -> list[dict[str, Any]]:
     """(stage_id, currency, number, total) of the pipeline's deals `user` may see, one
     query: from DealTotal (a few hundred rows) when it can answer, else from the deals."""
+    if user is None or not getattr(user, "is_active", False):
+        return []
     if sees_all is None:
         sees_all = sees_all_clients(user)
-    rows: QuerySet[Any, Any]
-    if totals_answer(filters, sees_all=sees_all):
-        rows = (
-            _filtered_totals(filters)
-            .filter(pipeline_id=pipeline.pk)
-            .order_by()
-            .values("stage_id", "currency")
-            .annotate(number=Sum("deals"), total=Sum("amount"))
-        )
-    else:
-        # A deal carries a tag once, so the tag filter's join adds no duplicate rows.
-        deals = filters.apply(visible_deals(user, sees_all=sees_all))
-        rows = (
-            deals.filter(pipeline_id=pipeline.pk)
-            .order_by()
-            .values("stage_id", "currency")
-            .annotate(number=Count("*"), total=Sum("amount"))
-        )
+    from_totals = totals_answer(filters, sees_all=sees_all)
+    values = _filter_values(filters)
+    if not from_totals and not sees_all:
+        values["user_id"] = user.pk
+    rows = COLUMN_TOTALS(
+        (from_totals, sees_all, filters.archived), pipeline_id=pipeline.pk, **values
+    )
     return [dict(row) for row in rows]
 
 
@@ -305,7 +392,6 @@ def deal_board(
     stages = pipeline_stages(pipeline.pk)
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
     sees_all = sees_all_clients(user)
-    deals = filters.apply(visible_deals(user, sees_all=sees_all)).filter(pipeline_id=pipeline.pk)
     for row in column_totals(user, pipeline, filters, sees_all=sees_all):
         column = columns.get(row["stage_id"])
         if column is None:
@@ -315,21 +401,18 @@ def deal_board(
             column.sums[row["currency"] or ""] = (
                 column.sums.get(row["currency"] or "", Decimal(0)) + row["total"]
             )
-    if stages and per_column > 0:
-        per_stage = [
-            deals.filter(stage_id=stage.pk)
-            .order_by("board_position", "id")
-            .values_list("id", flat=True)[:per_column]
-            for stage in stages
-        ]
-        first, *rest = per_stage
-        ids = list(first.union(*rest, all=True)) if rest else list(first)
-        cards = (
-            Deal.objects.filter(pk__in=ids)
-            .select_related("contact", "company", "responsible")
-            .only(*BOARD_CARD_FIELDS)
-            .order_by("board_position", "id")
+    active = user is not None and getattr(user, "is_active", False)
+    if stages and per_column > 0 and active:
+        values = _filter_values(filters)
+        if not sees_all:
+            values["user_id"] = user.pk
+        ids = BOARD_IDS(
+            (sees_all, filters.archived, per_column),
+            pipeline_id=pipeline.pk,
+            stage_ids=[stage.pk for stage in stages],
+            **values,
         )
+        cards = BOARD_CARDS(ids=ids) if ids else []
         for deal in cards:
             columns[deal.stage_id].deals.append(deal)
     return Board(pipeline=pipeline, columns=list(columns.values()))
@@ -355,16 +438,34 @@ def client_deals(
     sees_all: bool | None = None,
 ) -> list[Deal]:
     """The deals of a client's card (open first, then newest), as far as `user` may see them."""
-    deals = visible_deals(user, sees_all=sees_all).filter(archived_at__isnull=True)
-    if contact is not None:
-        deals = deals.filter(contact_id=contact.pk)
-    if company is not None:
-        deals = deals.filter(company_id=company.pk)
-    return list(
+    if user is None or not getattr(user, "is_active", False):
+        return []
+    if sees_all is None:
+        sees_all = sees_all_clients(user)
+    owners = [("contact_id", contact), ("company_id", company)]
+    keys = tuple(key for key, record in owners if record is not None)
+    values: dict[str, Any] = {key: record.pk for key, record in owners if record is not None}
+    if not sees_all:
+        values["user_id"] = user.pk
+    return CLIENT_DEALS((sees_all, keys, limit), **values)
+
+
+def _client_deals(
+    shape: tuple[bool, tuple[str, ...], int], *, user_id: int = 0, **owners: int
+) -> QuerySet[Deal]:
+    sees_all, _keys, limit = shape
+    deals = visible_deals(Viewer(user_id), sees_all=sees_all).filter(archived_at__isnull=True)
+    for key in ("contact_id", "company_id"):
+        if key in owners:
+            deals = deals.filter(**{key: owners[key]})
+    return (
         deals.select_related("stage", "responsible")
         .annotate(is_open=Q(status=DealStatus.OPEN))
         .order_by("-is_open", "-created_at", "-id")[:limit]
     )
+
+
+CLIENT_DEALS = CompiledQuery(_client_deals)
 
 
 # ---------------------------------------------------------------- the card

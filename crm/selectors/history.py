@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.custom_values import display_text
@@ -24,6 +24,7 @@ from crm.models import (
     CustomField,
     SourceChannel,
 )
+from crm.selectors.compiled import CompiledQuery
 from crm.selectors.custom_fields import fields_by_keys
 from tenants.members.models import User
 
@@ -45,7 +46,20 @@ class HistoryEntry:
     changeset: str
 
 
+_labels_by_language: dict[str | None, dict[str, str]] = {}
+
+
 def _standard_labels() -> dict[str, str]:
+    """Field names -> labels in the active language (made once per language: they come
+    from the models and the catalogue, which change only with a new release)."""
+    language = translation.get_language()
+    labels = _labels_by_language.get(language)
+    if labels is None:
+        labels = _labels_by_language[language] = _make_standard_labels()
+    return labels
+
+
+def _make_standard_labels() -> dict[str, str]:
     labels: dict[str, str] = {}
     for model in (Contact, Company):
         for model_field in model._meta.get_fields():
@@ -219,6 +233,26 @@ def render_history(records: list[ChangeRecord]) -> list[HistoryEntry]:
     return entries
 
 
+def _history_rows(
+    shape: tuple[int | None, bool],
+    *,
+    record_type: str,
+    ids: list[int],
+    before: dt.datetime | None = None,
+) -> Any:
+    limit, _has_before = shape
+    records = ChangeRecord.objects.filter(
+        record_type=record_type, record_id__in=ids
+    ).select_related("actor")
+    if before is not None:
+        records = records.filter(at__lt=before)
+    records = records.order_by("-at", "-id")
+    return records[:limit] if limit else records
+
+
+HISTORY_ROWS = CompiledQuery(_history_rows)
+
+
 def history_for(
     record: Contact | Company,
     *,
@@ -231,13 +265,10 @@ def history_for(
     The caller has checked the member may see the record (crm.selectors.access).
     """
     ids = [record.pk, *(merged_ids or [])]
-    records = ChangeRecord.objects.filter(
-        record_type=record_type_of(record), record_id__in=ids
-    ).select_related("actor")
+    values: dict[str, Any] = {"record_type": record_type_of(record), "ids": ids}
     if before is not None:
-        records = records.filter(at__lt=before)
-    records = records.order_by("-at", "-id")
-    rows = list(records[:limit] if limit else records)
+        values["before"] = before
+    rows = HISTORY_ROWS((limit, before is not None), **values)
     return render_history(rows)
 
 

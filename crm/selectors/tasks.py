@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from crm.models import CrmSettings, Notification, Task, TaskStatus
 from crm.selectors.access import crm_settings
+from crm.selectors.compiled import CompiledQuery
 from tenants.members.models import User
 
 BELL_TTL_SECONDS = 300
@@ -56,11 +57,16 @@ def visible_tasks(user: Any, *, settings_row: CrmSettings | None = None) -> Quer
     settings_row = settings_row or crm_settings()
     if not settings_row.members_see_only_own:
         return tasks
-    own = Q(assignee_id=user.pk) | Q(created_by_id=user.pk)
+    return _own_tasks(tasks, user.pk)
+
+
+def _own_tasks(tasks: QuerySet[Task], user_id: int) -> QuerySet[Task]:
+    """A member who sees only their own clients: their tasks, on their clients and deals."""
+    own = Q(assignee_id=user_id) | Q(created_by_id=user_id)
     return tasks.filter(own).filter(
-        Q(contact__isnull=True) | Q(contact__responsible_id=user.pk),
-        Q(company__isnull=True) | Q(company__responsible_id=user.pk),
-        Q(deal__isnull=True) | Q(deal__responsible_id=user.pk),
+        Q(contact__isnull=True) | Q(contact__responsible_id=user_id),
+        Q(company__isnull=True) | Q(company__responsible_id=user_id),
+        Q(deal__isnull=True) | Q(deal__responsible_id=user_id),
     )
 
 
@@ -126,6 +132,27 @@ def split_buckets(
     return buckets
 
 
+def _my_tasks(
+    shape: tuple[bool, int],
+    *,
+    user_id: int,
+    until: dt.datetime,
+    after: dt.datetime | None = None,
+) -> QuerySet[Task]:
+    """A member's open tasks due by `until` (after `after`), soonest first (my_tasks)."""
+    only_own, limit = shape
+    tasks = _own_tasks(Task.objects.all(), user_id) if only_own else Task.objects.all()
+    mine = with_links(open_tasks(tasks).filter(assignee_id=user_id))
+    if after is not None:
+        mine = mine.filter(due_at__gt=after, due_at__lte=until)
+    else:
+        mine = mine.filter(due_at__lte=until)
+    return mine.order_by("due_at", "id")[:limit]
+
+
+MY_TASKS = CompiledQuery(_my_tasks)
+
+
 def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     """The member's open tasks: overdue, today, the next `upcoming_days` (two queries).
 
@@ -137,16 +164,21 @@ def my_tasks(user: User, *, upcoming_days: int = 7) -> TaskBuckets:
     now = timezone.now()
     end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=zone)
     horizon = end_of_today + dt.timedelta(days=upcoming_days)
-    mine = with_links(open_tasks(visible_tasks(user)).filter(assignee_id=user.pk))
-    due_soon = list(mine.filter(due_at__lte=end_of_today).order_by("due_at", "id")[:OVERDUE_LIMIT])
-    later = list(
-        mine.filter(due_at__gt=end_of_today, due_at__lte=horizon).order_by("due_at", "id")[
-            :UPCOMING_LIMIT
-        ]
-    )
+    settings_row = None
+    if user is None or not getattr(user, "is_active", False):
+        due_soon, later = [], []
+    else:
+        settings_row = None if user.is_workspace_admin else crm_settings()
+        only_own = settings_row is not None and settings_row.members_see_only_own
+        due_soon = MY_TASKS((only_own, OVERDUE_LIMIT), user_id=user.pk, until=end_of_today)
+        later = MY_TASKS(
+            (only_own, UPCOMING_LIMIT), user_id=user.pk, after=end_of_today, until=horizon
+        )
     buckets = split_buckets(due_soon + later, today, now, zone)
     if len(due_soon) == OVERDUE_LIMIT:
         # Only when the list is cut: one more indexed count.
+        mine = open_tasks(visible_tasks(user, settings_row=settings_row))
+        mine = mine.filter(assignee_id=user.pk)
         buckets.due_total = mine.filter(due_at__lte=end_of_today).count()
     return buckets
 
@@ -201,16 +233,38 @@ def tasks_for_record(
     settings_row: CrmSettings | None = None,
 ) -> list[Task]:
     """Open tasks of one client or deal, soonest first (the card's "Tasks" section)."""
-    tasks = open_tasks(visible_tasks(user, settings_row=settings_row))
-    if contact_id:
-        tasks = tasks.filter(contact_id=contact_id)
-    elif company_id:
-        tasks = tasks.filter(company_id=company_id)
-    elif deal_id:
-        tasks = tasks.filter(deal_id=deal_id)
-    else:
+    if user is None or not getattr(user, "is_active", False):
         return []
-    return list(tasks.select_related("assignee").order_by("due_at", "id")[:limit])
+    key, record_id = next(
+        (
+            (name, value)
+            for name, value in (
+                ("contact_id", contact_id),
+                ("company_id", company_id),
+                ("deal_id", deal_id),
+            )
+            if value
+        ),
+        (None, None),
+    )
+    if key is None or record_id is None:
+        return []
+    only_own = not user.is_workspace_admin and (settings_row or crm_settings()).members_see_only_own
+    values = {"record_id": record_id, **({"user_id": user.pk} if only_own else {})}
+    return RECORD_TASKS((only_own, key, limit), **values)
+
+
+def _record_tasks(
+    shape: tuple[bool, str, int], *, record_id: int, user_id: int = 0
+) -> QuerySet[Task]:
+    only_own, key, limit = shape
+    tasks = open_tasks(_own_tasks(Task.objects.all(), user_id) if only_own else Task.objects.all())
+    return (
+        tasks.filter(**{key: record_id}).select_related("assignee").order_by("due_at", "id")[:limit]
+    )
+
+
+RECORD_TASKS = CompiledQuery(_record_tasks)
 
 
 def next_step(

@@ -29,6 +29,7 @@ from crm.models import (
     Deal,
 )
 from crm.selectors.access import sees_all_clients
+from crm.selectors.compiled import CompiledQuery
 
 PAGE_SIZE = 30
 MAX_RELATED_OWNERS = 20
@@ -141,6 +142,94 @@ def _filtered(branch: Q, query: TimelineQuery) -> QuerySet[Activity]:
     return entries
 
 
+def _owners(
+    user: Any, record_type: str, record: Any, related_ids: list[int] | None
+) -> list[int] | None:
+    """The other owners whose entries the timeline shows, one index scan each (as
+    _branches); None when a company's people are too many for a branch each."""
+    if record_type == "deal":
+        return []
+    if record_type == "contact":
+        if related_ids is not None:
+            return list(related_ids)[:MAX_RELATED_OWNERS]
+        companies = ContactCompany.objects.filter(contact_id=record.pk)
+        if not sees_all_clients(user):
+            companies = companies.filter(company__responsible_id=user.pk)
+        return list(
+            companies.order_by("id").values_list("company_id", flat=True)[:MAX_RELATED_OWNERS]
+        )
+    if related_ids is not None and len(related_ids) <= MAX_PEOPLE_BRANCHES:
+        return list(related_ids)
+    return None
+
+
+def _page_ids(
+    shape: tuple[str, bool, int, bool],
+    *,
+    record_id: int,
+    related: list[int],
+    kinds: list[str] | None = None,
+    before_at: dt.datetime | None = None,
+    before_id: int | None = None,
+) -> QuerySet[Any]:
+    """(id, occurred_at) of a page and one more: a UNION ALL of the branches of _branches."""
+    record_type, archived, limit, _has_before = shape
+    if record_type == "deal":
+        branches = [Q(deal_id=record_id)]
+    elif record_type == "contact":
+        branches = [Q(contact_id=record_id)] + [
+            Q(company_id=company_id) & (Q(contact_id__isnull=True) | ~Q(contact_id=record_id))
+            for company_id in related
+        ]
+    else:
+        own_entries = Q(company_id__isnull=True) | ~Q(company_id=record_id)
+        branches = [Q(company_id=record_id)] + [
+            Q(contact_id=contact_id) & own_entries for contact_id in related
+        ]
+    before = (before_at, before_id) if before_at is not None and before_id is not None else None
+    query = TimelineQuery(kinds=kinds or [], archived=archived, before=before)
+    parts = [
+        _filtered(branch, query).order_by("-occurred_at", "-id").values("id", "occurred_at")[:limit]
+        for branch in branches
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return parts[0].union(*parts[1:], all=True).order_by("-occurred_at", "-id")[:limit]
+
+
+# What an entry shows of its author and clients (crm.views.timeline_entries), and no more:
+# a contact's whole row (custom fields, search columns) thirty times over is most of the
+# time of loading a page.
+ENTRY_RELATED_FIELDS = (
+    "author__full_name",
+    "author__email",
+    "contact__surname",
+    "contact__first_name",
+    "contact__patronymic",
+    "company__name",
+    "deal__title",
+)
+
+
+def _page_rows(_shape: Any, *, ids: list[int]) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(pk__in=ids)
+        .select_related("author", "contact", "company", "deal")
+        .only(
+            *(
+                field.name
+                for field in Activity._meta.concrete_fields
+                if field.name != "search_text"
+            ),
+            *ENTRY_RELATED_FIELDS,
+        )
+    )
+
+
+TIMELINE_IDS = CompiledQuery(_page_ids)
+TIMELINE_ROWS = CompiledQuery(_page_rows)
+
+
 def timeline_page(
     user: Any,
     record_type: str,
@@ -160,24 +249,34 @@ def timeline_page(
     query = query or TimelineQuery()
     if query.archived and not getattr(user, "is_workspace_admin", False):
         query.archived = False
-    branches = _branches(user, record_type, record, related_ids)
     limit = page_size + 1
-    parts = [
-        _filtered(branch, query).order_by("-occurred_at", "-id").values("id", "occurred_at")[:limit]
-        for branch in branches
-    ]
-    if len(parts) == 1:
-        found = list(parts[0])
-    else:
-        combined = parts[0].union(*parts[1:], all=True)
-        found = list(combined.order_by("-occurred_at", "-id")[:limit])
-    ids = [row["id"] for row in found[:page_size]]
-    rows = {
-        entry.pk: entry
-        for entry in Activity.objects.filter(pk__in=ids).select_related(
-            "author", "contact", "company", "deal"
+    # A search's LIKE patterns are not values the compiled query can take: built each time.
+    searching = bool(normalize.search_words(query.search))
+    owners = None if searching else _owners(user, record_type, record, related_ids)
+    if owners is not None:
+        values: dict[str, Any] = {"record_id": record.pk, "related": owners}
+        if query.kinds:
+            values["kinds"] = list(query.kinds)
+        if query.before is not None:
+            values["before_at"], values["before_id"] = query.before
+        found = TIMELINE_IDS(
+            (record_type, query.archived, limit, query.before is not None), **values
         )
-    }
+    else:
+        branches = _branches(user, record_type, record, related_ids)
+        parts = [
+            _filtered(branch, query)
+            .order_by("-occurred_at", "-id")
+            .values("id", "occurred_at")[:limit]
+            for branch in branches
+        ]
+        if len(parts) == 1:
+            found = list(parts[0])
+        else:
+            combined = parts[0].union(*parts[1:], all=True)
+            found = list(combined.order_by("-occurred_at", "-id")[:limit])
+    ids = [row["id"] for row in found[:page_size]]
+    rows: dict[int, Activity] = {entry.pk: entry for entry in TIMELINE_ROWS(ids=ids)} if ids else {}
     entries = [rows[pk] for pk in ids if pk in rows]
     for entry in entries:
         entry.from_record = _from_record(record_type, record, entry)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format, get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -28,6 +29,57 @@ from crm.models import Deal
 def _prefix(name: str) -> str:
     """The URL of `name` for id 0 without the id: one reverse() for all the cards."""
     return reverse(name, args=[0]).rsplit("/0/", 1)[0] + "/"
+
+
+# Date format characters that are plain numbers (django.utils.dateformat's meaning).
+_NUMERIC_DATE_PARTS = {
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "m": "{0.month:02d}",
+    "n": "{0.month}",
+    "Y": "{0.year:04d}",
+    "y": "{0:%y}",
+    "H": "{0.hour:02d}",
+    "G": "{0.hour}",
+    "i": "{0.minute:02d}",
+    "s": "{0.second:02d}",
+}
+# ...and those that name the month (in the reader's language: asked of date_format once
+# per month and page).
+_MONTH_NAME_PARTS = frozenset("EFMNb")
+
+
+def date_formatter(format_name: str) -> Callable[[dt.date], str]:
+    """`date_format(value, format_name)` for many values: the reader's format read once.
+
+    A format of numbers, month names and separators ("d.m.Y", "j E Y, H:i", "j M Y")
+    becomes one str.format, with the month's name looked up once per month; any other
+    goes through date_format itself. Time characters need a datetime.
+    """
+    pattern = str(get_format(format_name))
+    month_chars = {char for char in pattern if char in _MONTH_NAME_PARTS}
+    if len(month_chars) > 1 or any(
+        (char.isalpha() and char not in _NUMERIC_DATE_PARTS and char not in _MONTH_NAME_PARTS)
+        or char in "\\{}"
+        for char in pattern
+    ):
+        return lambda value: date_format(value, format_name)
+    template = "".join(
+        "{1}" if char in _MONTH_NAME_PARTS else _NUMERIC_DATE_PARTS.get(char, char)
+        for char in pattern
+    ).format
+    if not month_chars:
+        return template
+    month_char = month_chars.pop()
+    names: dict[int, str] = {}
+
+    def format_value(value: dt.date) -> str:
+        name = names.get(value.month)
+        if name is None:
+            name = names[value.month] = date_format(dt.date(2000, value.month, 1), month_char)
+        return template(value, name)
+
+    return format_value
 
 
 class MoneyFormat:
@@ -58,6 +110,7 @@ class BoardCardRenderer:
     def __init__(self, request: HttpRequest, money: Callable[[Decimal | None, str], str]) -> None:
         self._money = MoneyFormat(money)
         self._dates: dict[dt.date, str] = {}
+        self._short_date = date_formatter("SHORT_DATE_FORMAT")
         self._detail = _prefix("crm_deal_detail")
         move = reverse("crm_deal_move", args=[0])
         self._move_head, self._move_tail = move.split("/0/", 1)
@@ -74,7 +127,7 @@ class BoardCardRenderer:
     def _date(self, day: dt.date) -> str:
         shown = self._dates.get(day)
         if shown is None:
-            shown = self._dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
+            shown = self._dates[day] = escape(self._short_date(day))
         return shown
 
     def cards(self, deals: Iterable[Deal], move_options: str) -> SafeString:
@@ -135,6 +188,74 @@ class BoardCardRenderer:
             f'<select id="move-{pk}" name="stage">{move_options}</select>'
             f'<button type="submit" class="secondary small">{self._move_to}</button>'
             f"{buttons}</form></li>"
+        )
+
+
+class DealRowRenderer:
+    """Renders the rows of one deal list page (the `<tr>`s the list template had)."""
+
+    def __init__(self, money: Callable[[Decimal | None, str], str]) -> None:
+        self._money = MoneyFormat(money)
+        self._detail = _prefix("crm_deal_detail")
+        self._dates: dict[dt.date, str] = {}
+        self._short_date = date_formatter("SHORT_DATE_FORMAT")
+        self._labels = {
+            name: escape(text)
+            for name, text in (
+                ("title", _("Title")),
+                ("client", _("Client")),
+                ("stage", _("Stage")),
+                ("amount", _("Amount")),
+                ("close", _("Expected close")),
+                ("manager", _("Manager")),
+                ("created", _("Created")),
+                ("archived", _("archived")),
+            )
+        }
+        # components/badge.html, as the template included it (with its closing newline)
+        self._status_badges = {
+            "won": f' <span class="badge ok">{escape(_("Won"))}</span>\n',
+            "lost": f' <span class="badge danger">{escape(_("Lost"))}</span>\n',
+        }
+
+    def _date(self, day: dt.date) -> str:
+        shown = self._dates.get(day)
+        if shown is None:
+            shown = self._dates[day] = escape(self._short_date(day))
+        return shown
+
+    def rows(self, deals: Iterable[Deal]) -> SafeString:
+        return mark_safe("".join(self.row(deal) for deal in deals))  # noqa: S308 (escaped)
+
+    def row(self, deal: Deal) -> str:
+        labels = self._labels
+        archived = f' <span class="badge">{labels["archived"]}</span>' if deal.is_archived else ""
+        company = deal.company if deal.company_id else None
+        contact = deal.contact if deal.contact_id else None
+        client = escape(company.name) if company else ""
+        if company and contact:
+            client += " · "
+        if contact:
+            client += escape(contact.display_name)
+        if not company and not contact:
+            client = "—"
+        responsible = deal.responsible if deal.responsible_id else None
+        manager = escape(responsible.display_name) if responsible else ""
+        close = self._date(deal.expected_close_date) if deal.expected_close_date else ""
+        created = self._date(timezone.localtime(deal.created_at).date())
+        return (
+            "\n      <tr>\n"
+            f'        <td class="cell-primary" data-label="{labels["title"]}">'
+            f'<a href="{self._detail}{deal.pk}/">{escape(deal.title)}</a>{archived}</td>\n'
+            f'        <td data-label="{labels["client"]}">{client}</td>\n'
+            f'        <td data-label="{labels["stage"]}">{escape(deal.stage.name)}'
+            f"{self._status_badges.get(deal.status, '')}</td>\n"
+            f'        <td class="num" data-label="{labels["amount"]}">'
+            f"{escape(self._money(deal.amount, deal.currency))}</td>\n"
+            f'        <td data-label="{labels["close"]}">{close or "—"}</td>\n'
+            f'        <td data-label="{labels["manager"]}">{manager or "—"}</td>\n'
+            f'        <td data-label="{labels["created"]}">{created}</td>\n'
+            "      </tr>\n      "
         )
 
 

@@ -9,9 +9,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -44,6 +46,32 @@ def _next(request: HttpRequest, fallback: str = "crm_my_tasks") -> str:
 # ---------------------------------------------------------------- lists
 
 
+_QUICK_FIELDS = (
+    '{% include "components/field.html" with field=form.title %}\n    '
+    '{% include "components/field.html" with field=form.due_date %}\n    '
+    '{% include "components/field.html" with field=form.due_time %}'
+)
+_quick_fields_made: dict[tuple[str, Any, str], str] = {}
+
+
+def quick_fields_html(form: QuickTaskForm) -> SafeString:
+    """The quick-add form's fields as components/field.html renders them, rendered once
+    per language, day and time-zone note: an unbound form with nothing else in it, which
+    cost a few thousand function calls a page as template and widget markup."""
+    key = (
+        translation.get_language(),
+        form.initial.get("due_date"),
+        str(form.fields["due_time"].help_text),
+    )
+    made = _quick_fields_made.get(key)
+    if made is None:
+        if len(_quick_fields_made) > 64:  # days and languages go by: keep it small
+            _quick_fields_made.clear()
+        template = engines["django"].from_string(_QUICK_FIELDS)
+        made = _quick_fields_made[key] = str(template.render({"form": form}))
+    return mark_safe(made)  # noqa: S308 (rendered by the template engine, escaped there)
+
+
 @crm_view
 @require_GET
 def my_tasks(request: HttpRequest) -> HttpResponse:
@@ -53,7 +81,12 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crm/tasks/my_tasks.html",
-        {"buckets": buckets, "quick_form": quick, "zone": selectors.workspace_zone()},
+        {
+            "buckets": buckets,
+            "quick_form": quick,
+            "quick_fields": quick_fields_html(quick),
+            "zone": selectors.workspace_zone(),
+        },
     )
 
 

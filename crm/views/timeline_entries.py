@@ -17,12 +17,11 @@ from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from heroicons.templatetags.heroicons import heroicon_mini
 
 from crm.models import Activity, ActivityKind, Direction
+from crm.templatetags.crm_icons import icon
 from crm.templatetags.crm_timeline import (
     activity_status_label,
     call_outcome_label,
@@ -31,6 +30,7 @@ from crm.templatetags.crm_timeline import (
     iso_time,
     money,
 )
+from crm.views.deal_cards import date_formatter
 
 KIND_ICONS = {
     "call": "phone",
@@ -45,8 +45,7 @@ KIND_ICONS = {
 
 
 def _icon(name: str) -> str:
-    attributes: dict[str, Any] = {"class": "icon", "aria_hidden": "true"}
-    return str(heroicon_mini(name, **attributes))
+    return str(icon("mini", name, 20, {"class": "icon", "aria_hidden": "true"}))
 
 
 def _url_parts(name: str) -> tuple[str, str]:
@@ -71,6 +70,7 @@ class TimelineEntryRenderer:
         self._user_id = user_id
         self._is_admin = is_admin
         self._icons: dict[str, str] = {}
+        self._datetime = date_formatter("DATETIME_FORMAT")
         self._kinds = {value: str(label) for value, label in ActivityKind.choices}
         self._directions = {value: str(label).lower() for value, label in Direction.choices}
         self._urls = {
@@ -120,7 +120,7 @@ class TimelineEntryRenderer:
             f'{" is-archived" if entry.archived_at else ""}" id="activity-{pk}">'
             f'<div class="timeline-entry-head"><span class="timeline-kind">{head}</span> '
             f'<time datetime="{moment.isoformat()}">'
-            f"{escape(date_format(moment, 'DATETIME_FORMAT'))}</time></div>"
+            f"{escape(self._datetime(moment))}</time></div>"
         ]
         source = getattr(entry, "from_record", None)
         if source:

@@ -1,5 +1,7 @@
 """The deal pages: board, list, forecast, card, forms, settings; and their query counts."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -243,3 +245,28 @@ def test_board_page_query_count_is_constant(in_workspace, owner):
     with CaptureQueriesContext(connection) as many:
         browser.get("/deals/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("language", ["ru", "uk", "en"])
+def test_dates_formatted_for_many_rows_read_as_django_formats_them(language):
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from crm.views.deal_cards import date_formatter
+
+    days = [dt.date(2026, month, 5 + month) for month in range(1, 13)]
+    days += [dt.date(999, 2, 3), dt.date(2031, 7, 14)]
+    zone = dt.timezone(dt.timedelta(hours=3))
+    moments = [dt.datetime(2026, month, 1, month + 8, month * 4, tzinfo=zone) for month in (1, 5)]
+    moments += [dt.datetime(2026, 11, 29, 0, 5, tzinfo=zone)]
+    with translation.override(language):
+        for name, values in (
+            ("SHORT_DATE_FORMAT", days),
+            ("DATE_FORMAT", days),
+            ("DATETIME_FORMAT", moments),
+            ("SHORT_DATETIME_FORMAT", moments),
+        ):
+            formatter = date_formatter(name)
+            assert [formatter(value) for value in values] == [
+                date_format(value, name) for value in values
+            ]

@@ -200,3 +200,42 @@ def test_a_long_overdue_list_says_how_many_there_are(in_workspace, owner):
     )
     page = text_of(browser_for(in_workspace, owner).get("/tasks/"))
     assert "The oldest 50 of 55 tasks due by today are shown" in page
+
+
+def test_the_quick_add_fields_made_once_follow_the_language_and_the_day(in_workspace):
+    from django.utils import translation
+
+    from crm.task_forms import QuickTaskForm
+    from crm.views.tasks import quick_fields_html
+
+    day = dt.date(2026, 11, 29)
+    with translation.override("en"):
+        english = quick_fields_html(QuickTaskForm(initial={"due_date": day}))
+    with translation.override("ru"):
+        russian = quick_fields_html(QuickTaskForm(initial={"due_date": day}))
+        next_day_form = QuickTaskForm(initial={"due_date": day + dt.timedelta(1)})
+        next_day_input = str(next_day_form["due_date"])
+        next_day = quick_fields_html(next_day_form)
+
+    assert "New task" in english
+    assert "Новая задача" in russian
+    assert next_day_input in next_day
+    assert next_day_input not in russian
+
+
+def test_the_quick_add_fields_made_once_keep_the_time_zone_note_to_those_it_concerns(
+    in_workspace,
+):
+    from django.utils import translation
+
+    from crm.task_forms import QuickTaskForm
+    from crm.views.tasks import quick_fields_html
+
+    day = selectors.workspace_today()
+    with translation.override("en"), timezone.override(selectors.workspace_zone()):
+        same_zone = quick_fields_html(QuickTaskForm(initial={"due_date": day}))
+    with translation.override("en"), timezone.override("Pacific/Kiritimati"):
+        other_zone = quick_fields_html(QuickTaskForm(initial={"due_date": day}))
+
+    assert "In the workspace" not in same_zone
+    assert "In the workspace&#x27;s time zone" in other_zone

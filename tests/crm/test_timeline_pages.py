@@ -1,11 +1,13 @@
 """The timeline on the cards: quick entry, the full form, files, access, edit and archive."""
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.middleware.csrf import CSRF_TOKEN_LENGTH
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -353,3 +355,35 @@ def test_card_with_its_timeline_runs_the_same_queries_for_10_and_1000_entries(
 
     assert len(many.captured_queries) == len(few.captured_queries)
     assert len(many.captured_queries) <= 25
+
+
+def test_the_quick_entry_made_once_carries_each_cards_log_url_and_the_visitors_token(
+    in_workspace, owner, make_contact
+):
+    first = make_contact(owner, surname="Иванов")
+    second = make_contact(owner, surname="Петров", allow_duplicate=True)
+    browser = browser_for(in_workspace, owner)
+
+    for contact in (first, second, first):
+        html = browser.get(_card(contact)).content.decode()
+        quick = html[html.index('class="timeline-quick"') : html.index('class="timeline-filters"')]
+        assert quick.count(f'action="{_log_url(contact)}"') == 3
+        assert "quick-entry-log-url" not in quick
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', quick)
+        assert len(tokens) == 3
+        assert all(len(token) == CSRF_TOKEN_LENGTH and token.isalnum() for token in tokens)
+
+
+def test_the_quick_entry_made_once_speaks_the_readers_language(in_workspace, owner):
+    from django.test import RequestFactory
+
+    from crm.views.timeline import quick_entry_html
+
+    request = RequestFactory().get("/")
+    with translation.override("en"):
+        english = quick_entry_html(request, "/log/")
+    with translation.override("ru"):
+        russian = quick_entry_html(request, "/log/")
+
+    assert "Log a call" in english
+    assert "Записать звонок" in russian
