@@ -17,13 +17,13 @@ from typing import Any
 
 import heroicons
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from crm.views.columns import Column
+from crm.views.deal_cards import date_formatter
 
 # Plain text attributes shown as they are.
 TEXT_COLUMNS = frozenset({"position", "tax_number", "legal_name", "industry", "address"})
@@ -56,6 +56,8 @@ class CellRenderer:
         )
         self._archived = f' <span class="badge warn">{archived}</span>'
         self._never = f'<span class="muted">{never}</span>'
+        # The reader's date format read once per page, not once per cell.
+        self._date = date_formatter("DATE_FORMAT")
         self._consent = {
             "given": f'<span class="badge ok">{given}</span>',
             "withdrawn": f'<span class="badge off">{withdrawn}</span>',
@@ -140,15 +142,14 @@ class CellRenderer:
         if key == "last_contact_at":
             value = record.last_contact_at
             content = (
-                f'<time datetime="{value.isoformat()}">'
-                f"{_text(date_format(value, 'DATE_FORMAT'))}</time>"
+                f'<time datetime="{value.isoformat()}">{_text(self._date(value))}</time>'
                 if value
                 else self._never
             )
             return self._td(column, content)
         if key in DATE_COLUMNS:
             value = getattr(record, key, None)
-            return self._td(column, _text(date_format(value, "DATE_FORMAT")) if value else "")
+            return self._td(column, _text(self._date(value)) if value else "")
         if key == "website":
             website = _text(record.website) if record.website else ""
             content = (
