@@ -42,6 +42,15 @@ from crm.selectors.access import Viewer, sees_all_clients
 from crm.selectors.compiled import CompiledQuery
 
 BOARD_CARDS_PER_COLUMN = 25
+# Who a deal is with and who handles it, as cards, rows and the API show them.
+DEAL_PEOPLE_FIELDS = (
+    "contact__surname",
+    "contact__first_name",
+    "contact__patronymic",
+    "company__name",
+    "responsible__full_name",
+    "responsible__email",
+)
 # What a board card shows (crm.views.deal_cards), and no more: a board loads 150+ cards.
 BOARD_CARD_FIELDS = (
     "id",
@@ -53,12 +62,7 @@ BOARD_CARD_FIELDS = (
     "stage_id",
     "status",
     "board_position",
-    "contact__surname",
-    "contact__first_name",
-    "contact__patronymic",
-    "company__name",
-    "responsible__full_name",
-    "responsible__email",
+    *DEAL_PEOPLE_FIELDS,
 )
 LIST_PAGE_SIZE = 50
 FORECAST_MONTHS = 6
