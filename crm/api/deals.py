@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
@@ -20,7 +19,7 @@ from crm.api.common import ERRORS, acting_user, api_source, decode_cursor, encod
 from crm.api.schemas import MemberOut, Reference, StrictInput
 from crm.custom_values import custom_values_for_api
 from crm.errors import CrmNotFoundError
-from crm.models import Deal, LossReason, Pipeline, Stage, Tag
+from crm.models import Deal, LossReason, Pipeline, Stage
 from crm.selectors import deals as selectors
 
 router = Router(tags=["Deals and pipelines"])
@@ -220,29 +219,6 @@ def _ref(obj: Any, name: str) -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.pk, "name": name}
 
 
-# What deal_out reads of each related row. Whole contacts and companies (custom values,
-# search columns, notes) were most of a page's time on the wire and in Python; and each
-# table joined multiplies PostgreSQL's planning (7 tables: ~12 ms to plan, 1 ms to run),
-# so the small lookup tables come in their own tiny queries instead.
-_JOINED = ("contact", "company", "responsible")
-_JOINED_COLUMNS = selectors.DEAL_PEOPLE_FIELDS
-
-
-def _with_shown_relations(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    """`deals` with what deal_out shows: clients and manager joined, the rest in 4 queries."""
-    own = [field.name for field in Deal._meta.concrete_fields]
-    return (
-        deals.select_related(*_JOINED)
-        .only(*own, *_JOINED_COLUMNS)
-        .prefetch_related(
-            Prefetch("pipeline", queryset=Pipeline.objects.only("name")),
-            Prefetch("stage", queryset=Stage.objects.only("name", "probability")),
-            Prefetch("loss_reason", queryset=LossReason.objects.only("name")),
-            Prefetch("tags", queryset=Tag.objects.only("name")),
-        )
-    )
-
-
 def deal_out(deal: Deal) -> dict[str, Any]:
     member = deal.responsible
     return {
@@ -275,7 +251,7 @@ def deal_out(deal: Deal) -> dict[str, Any]:
 
 
 def _loaded(user: Any, deal_id: int) -> dict[str, Any]:
-    deal = _with_shown_relations(selectors.visible_deals(user)).filter(pk=deal_id).first()
+    deal = selectors.with_api_relations(selectors.visible_deals(user)).filter(pk=deal_id).first()
     if deal is None:
         raise CrmNotFoundError()
     return deal_out(deal)
@@ -344,7 +320,7 @@ def api_deal_list(request: HttpRequest, filters: Query[DealQuery]) -> dict[str, 
     after = decode_cursor(filters.cursor)
     if after is not None:
         deals = deals.filter(pk__gt=after)
-    rows = list(_with_shown_relations(deals).order_by("id")[: filters.limit + 1])
+    rows = list(selectors.with_api_relations(deals).order_by("id")[: filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     return {

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from crm.views.columns import Column
-from crm.views.deal_cards import date_formatter
+from crm.views.dates import date_formatter
 
 # Plain text attributes shown as they are.
 TEXT_COLUMNS = frozenset({"position", "tax_number", "legal_name", "industry", "address"})

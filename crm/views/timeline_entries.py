@@ -30,7 +30,7 @@ from crm.templatetags.crm_timeline import (
     iso_time,
     money,
 )
-from crm.views.deal_cards import date_formatter
+from crm.views.dates import date_formatter
 
 KIND_ICONS = {
     "call": "phone",

@@ -252,7 +252,7 @@ def test_dates_formatted_for_many_rows_read_as_django_formats_them(language):
     from django.utils import translation
     from django.utils.formats import date_format
 
-    from crm.views.deal_cards import date_formatter
+    from crm.views.dates import date_formatter
 
     days = [dt.date(2026, month, 5 + month) for month in range(1, 13)]
     days += [dt.date(999, 2, 3), dt.date(2031, 7, 14)]
